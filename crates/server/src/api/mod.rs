@@ -1,0 +1,3 @@
+//! The REST API.
+
+pub mod tasks;

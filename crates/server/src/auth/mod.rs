@@ -1,0 +1,370 @@
+//! Identity: sessions, access tokens (EdDSA JWTs, plus HS256 from a Better Auth frontend sharing
+//! BETTER_AUTH_SECRET), and the [`AuthUser`] extractor every protected route uses.
+
+pub mod keys;
+pub mod password;
+pub mod routes;
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    extract::{FromRef, FromRequestParts},
+    http::{HeaderMap, header, request::Parts},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation, errors::ErrorKind};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use todobot_store::{Session, Store, User};
+
+use crate::{config::Config, error::ApiError};
+
+pub const SESSION_COOKIE: &str = "better-auth.session_token";
+const LEEWAY_SECS: u64 = 30;
+
+/// The signed-in user, taken from a verified access token. The only source of identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthUser {
+    pub id: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub iat: u64,
+    pub exp: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Why a token was refused (all map to 401).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    Missing,
+    Expired,
+    Invalid,
+    /// The key store could not be consulted.
+    Unavailable,
+}
+
+impl From<TokenError> for ApiError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::Missing => ApiError::Unauthorized("Missing bearer token."),
+            TokenError::Expired => ApiError::Unauthorized("Token expired."),
+            TokenError::Invalid => ApiError::Unauthorized("Invalid token."),
+            TokenError::Unavailable => ApiError::Unavailable("signing keys unavailable".into()),
+        }
+    }
+}
+
+/// Limits on sign-in attempts.
+#[derive(Clone, Debug)]
+pub struct SigninLimits {
+    pub max_per_client: i64,
+    pub max_failures_per_account: i64,
+    pub window_secs: i64,
+}
+
+pub struct AuthService {
+    pub store: Store,
+    keys: keys::Keys,
+    hs256: Option<DecodingKey>,
+    issuer: String,
+    trusted_hs_issuers: Vec<String>,
+    access_ttl: Duration,
+    session_ttl: Duration,
+    cookie_secure: bool,
+    pub limits: SigninLimits,
+    pub trust_proxy_headers: bool,
+}
+
+fn now_unix() -> u64 {
+    jsonwebtoken::get_current_timestamp()
+}
+
+/// SHA-256 hex of a session token: what the database stores.
+pub fn hash_session_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn valid_subject(sub: &str) -> bool {
+    !sub.is_empty()
+        && sub.len() <= 64
+        && sub
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+impl AuthService {
+    /// Builds the service. `secret` is BETTER_AUTH_SECRET or the generated development secret;
+    /// `may_generate_keys` is false for the MCP-only service, which only verifies tokens.
+    pub async fn new(
+        store: Store,
+        config: &Config,
+        secret: &str,
+        may_generate_keys: bool,
+    ) -> Result<Self, todobot_store::StoreError> {
+        let keys = keys::Keys::load(store.clone(), secret, may_generate_keys).await?;
+        let issuer = config.public_url.trim_end_matches('/').to_owned();
+        let mut trusted_hs_issuers = vec![issuer.clone()];
+        trusted_hs_issuers.extend(
+            config
+                .trusted_issuers
+                .iter()
+                .map(|s| s.trim().trim_end_matches('/').to_owned())
+                .filter(|s| !s.is_empty()),
+        );
+        Ok(Self {
+            store,
+            keys,
+            // only an explicitly configured secret is accepted for HS256, never the generated one
+            hs256: config
+                .better_auth_secret
+                .as_ref()
+                .map(|s| DecodingKey::from_secret(s.expose().as_bytes())),
+            issuer,
+            trusted_hs_issuers,
+            access_ttl: config.access_token_ttl(),
+            session_ttl: config.session_ttl(),
+            cookie_secure: config.public_url.starts_with("https://"),
+            limits: SigninLimits {
+                max_per_client: config.signin_max_per_client,
+                max_failures_per_account: config.signin_max_failures_per_account,
+                window_secs: config.signin_window_secs.max(1),
+            },
+            trust_proxy_headers: config.trust_proxy_headers,
+        })
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    pub fn jwks(&self) -> Vec<keys::Jwk> {
+        self.keys.jwks()
+    }
+
+    /// Signs a short-lived EdDSA access token for `user`.
+    pub fn issue_access_token(&self, user: &User) -> Result<String, ApiError> {
+        self.issue_token_for(&user.id, Some(&user.email), Some(&user.name), self.access_ttl)
+    }
+
+    /// Signs an access token for a subject with an explicit lifetime.
+    pub fn issue_token_for(
+        &self,
+        user_id: &str,
+        email: Option<&str>,
+        name: Option<&str>,
+        ttl: Duration,
+    ) -> Result<String, ApiError> {
+        let (kid, key) = self
+            .keys
+            .signing_key()
+            .ok_or_else(|| ApiError::internal("no signing key loaded (MCP-only mode?)"))?;
+        let iat = now_unix();
+        let claims = Claims {
+            sub: user_id.to_owned(),
+            iat,
+            exp: iat + ttl.as_secs().max(1),
+            iss: Some(self.issuer.clone()),
+            aud: Some(serde_json::Value::String(self.issuer.clone())),
+            email: email.map(str::to_owned),
+            name: name.map(str::to_owned),
+        };
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(kid);
+        header.typ = Some("JWT".into());
+        jsonwebtoken::encode(&header, &claims, &key).map_err(ApiError::internal)
+    }
+
+    /// Verifies an access token and returns who it identifies.
+    pub async fn verify_access_token(&self, token: &str) -> Result<AuthUser, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        let claims = match header.alg {
+            Algorithm::EdDSA => {
+                let kid = header.kid.as_deref().ok_or(TokenError::Invalid)?;
+                let key = match self.keys.decoding_key(kid) {
+                    Some(k) => k,
+                    None => {
+                        // maybe another replica created a key since we loaded ours
+                        match self.keys.reload().await {
+                            Ok(true) => self.keys.decoding_key(kid).ok_or(TokenError::Invalid)?,
+                            Ok(false) => return Err(TokenError::Invalid),
+                            Err(e) if e.is_unavailable() => return Err(TokenError::Unavailable),
+                            Err(_) => return Err(TokenError::Invalid),
+                        }
+                    }
+                };
+                let mut v = Validation::new(Algorithm::EdDSA);
+                v.leeway = LEEWAY_SECS;
+                v.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+                v.set_issuer(&[&self.issuer]);
+                v.set_audience(&[&self.issuer]);
+                decode(token, &key, &v)?
+            }
+            Algorithm::HS256 => {
+                let key = self.hs256.as_ref().ok_or(TokenError::Invalid)?;
+                let mut v = Validation::new(Algorithm::HS256);
+                v.leeway = LEEWAY_SECS;
+                v.set_required_spec_claims(&["exp", "sub"]);
+                v.validate_aud = false;
+                let claims = decode(token, key, &v)?;
+                if let Some(iss) = &claims.iss
+                    && !self
+                        .trusted_hs_issuers
+                        .iter()
+                        .any(|t| t == iss.trim_end_matches('/'))
+                {
+                    return Err(TokenError::Invalid);
+                }
+                claims
+            }
+            // `none`, RSA/ECDSA and other HMAC variants are never accepted
+            _ => return Err(TokenError::Invalid),
+        };
+        if !valid_subject(&claims.sub) {
+            return Err(TokenError::Invalid);
+        }
+        if header.alg == Algorithm::HS256 {
+            // a user known only to the Better Auth frontend gets a row here on first use
+            self.store
+                .ensure_external_user(&claims.sub, claims.email.as_deref(), claims.name.as_deref())
+                .await
+                .map_err(|e| {
+                    if e.is_unavailable() {
+                        TokenError::Unavailable
+                    } else {
+                        tracing::warn!(error = %e, "could not provision external user");
+                        TokenError::Invalid
+                    }
+                })?;
+        }
+        Ok(AuthUser {
+            id: claims.sub,
+            email: claims.email,
+            name: claims.name,
+        })
+    }
+
+    /// Starts a session for `user`; returns the opaque token to give the client.
+    pub async fn start_session(
+        &self,
+        user: &User,
+        ip: Option<String>,
+        user_agent: Option<String>,
+    ) -> Result<(String, Session), ApiError> {
+        let raw: [u8; 32] = rand::random();
+        let token = B64.encode(raw);
+        let expires = todobot_store::now()
+            + chrono::Duration::from_std(self.session_ttl).map_err(ApiError::internal)?;
+        let session = self
+            .store
+            .create_session(&user.id, &hash_session_token(&token), expires, ip, user_agent)
+            .await?;
+        Ok((token, session))
+    }
+
+    /// The session and user a session token belongs to, if live. Sessions slide: one used in the
+    /// second half of its life is extended.
+    pub async fn session_for(&self, token: &str) -> Result<Option<(Session, User)>, ApiError> {
+        let found = self.store.find_session(&hash_session_token(token)).await?;
+        if let Some((session, user)) = found {
+            let ttl = chrono::Duration::from_std(self.session_ttl).map_err(ApiError::internal)?;
+            let now = todobot_store::now();
+            if session.expires_at - now < ttl / 2 {
+                self.store.touch_session(&session.id, now + ttl).await?;
+            }
+            return Ok(Some((session, user)));
+        }
+        Ok(None)
+    }
+
+    pub async fn end_session(&self, token: &str) -> Result<bool, ApiError> {
+        Ok(self.store.delete_session(&hash_session_token(token)).await?)
+    }
+
+    /// `Set-Cookie` value carrying the session token (or clearing it when `None`).
+    pub fn session_cookie(&self, token: Option<&str>) -> String {
+        let secure = if self.cookie_secure { "; Secure" } else { "" };
+        match token {
+            Some(t) => format!(
+                "{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+                self.session_ttl.as_secs()
+            ),
+            None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        }
+    }
+}
+
+fn decode(token: &str, key: &DecodingKey, v: &Validation) -> Result<Claims, TokenError> {
+    jsonwebtoken::decode::<Claims>(token, key, v)
+        .map(|d| d.claims)
+        .map_err(|e| match e.kind() {
+            ErrorKind::ExpiredSignature => TokenError::Expired,
+            _ => TokenError::Invalid,
+        })
+}
+
+/// The bearer token of a request, if any.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = token.trim();
+    (!token.is_empty()).then_some(token)
+}
+
+/// The session token of a request: the Better Auth cookie, else a bearer token.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    let from_cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE || *k == "__Secure-better-auth.session_token")
+        .map(|(_, v)| v.split('.').next().unwrap_or(v).to_owned())
+        .filter(|v| !v.is_empty());
+    from_cookie.or_else(|| bearer_token(headers).map(str::to_owned))
+}
+
+impl<S> FromRequestParts<S> for AuthUser
+where
+    Arc<AuthService>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(user) = parts.extensions.get::<AuthUser>() {
+            return Ok(user.clone());
+        }
+        let auth = Arc::<AuthService>::from_ref(state);
+        let token = bearer_token(&parts.headers).ok_or(TokenError::Missing)?;
+        let user = auth.verify_access_token(token).await?;
+        parts.extensions.insert(user.clone());
+        Ok(user)
+    }
+}
+
+impl AuthUser {
+    /// Refuses (403) when a user id from a URL or argument is not the token's subject.
+    pub fn require_self(&self, claimed: &str) -> Result<(), ApiError> {
+        if claimed == self.id {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}

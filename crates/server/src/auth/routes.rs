@@ -1,0 +1,447 @@
+//! Better Auth compatible HTTP endpoints under /api/auth.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Json, Router,
+    extract::{FromRef, State},
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use todobot_store::{NewUser, Session, StoreError, User, validate};
+use utoipa::ToSchema;
+
+use super::{AuthService, password, session_token};
+use crate::{
+    error::{ApiError, ApiResult, ErrorBody},
+    extract::{ApiJson, ClientIp},
+};
+
+/// A user as Better Auth returns it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserDto {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub image: Option<String>,
+    pub email_verified: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&User> for UserDto {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            name: u.name.clone(),
+            image: u.image.clone(),
+            email_verified: u.email_verified,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionDto {
+    pub id: String,
+    /// The session token (as sent by the client).
+    pub token: String,
+    pub user_id: String,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl SessionDto {
+    fn new(s: &Session, token: &str) -> Self {
+        Self {
+            id: s.id.clone(),
+            token: token.to_owned(),
+            user_id: s.user_id.clone(),
+            expires_at: s.expires_at,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            ip_address: s.ip_address.clone(),
+            user_agent: s.user_agent.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignUpRequest {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    #[serde(default)]
+    pub image: Option<String>,
+    /// Accepted for compatibility; sessions always last SESSION_TTL_SECS.
+    #[serde(default)]
+    pub remember_me: Option<bool>,
+    #[serde(default, rename = "callbackURL")]
+    pub callback_url: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignUpResponse {
+    /// Session token: send it as `Authorization: Bearer` to /api/auth/token to get access tokens.
+    pub token: String,
+    pub user: UserDto,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInRequest {
+    pub email: String,
+    pub password: String,
+    #[serde(default)]
+    pub remember_me: Option<bool>,
+    #[serde(default, rename = "callbackURL")]
+    pub callback_url: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignInResponse {
+    pub redirect: bool,
+    pub token: String,
+    pub url: Option<String>,
+    pub user: UserDto,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GetSessionResponse {
+    pub session: SessionDto,
+    pub user: UserDto,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// An EdDSA-signed JWT access token (`sub` = user id), valid for ACCESS_TOKEN_TTL_SECS.
+    pub token: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuccessResponse {
+    pub success: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JwksResponse {
+    pub keys: Vec<super::keys::Jwk>,
+}
+
+pub fn router<S>() -> Router<S>
+where
+    Arc<AuthService>: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new()
+        .route("/api/auth/sign-up/email", post(sign_up))
+        .route("/api/auth/sign-in/email", post(sign_in))
+        .route("/api/auth/sign-out", post(sign_out))
+        .route("/api/auth/get-session", get(get_session))
+        .route("/api/auth/token", get(token))
+        .route("/api/auth/jwks", get(jwks))
+}
+
+const SET_AUTH_TOKEN: HeaderName = HeaderName::from_static("set-auth-token");
+const SET_AUTH_JWT: HeaderName = HeaderName::from_static("set-auth-jwt");
+
+fn with_session_headers(
+    auth: &AuthService,
+    mut res: Response,
+    session_token: &str,
+    jwt: Option<&str>,
+) -> Response {
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&auth.session_cookie(Some(session_token))) {
+        headers.append(header::SET_COOKIE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(session_token) {
+        headers.insert(SET_AUTH_TOKEN, v);
+    }
+    if let Some(jwt) = jwt
+        && let Ok(v) = HeaderValue::from_str(jwt)
+    {
+        headers.insert(SET_AUTH_JWT, v);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+fn user_agent(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn unix_now() -> i64 {
+    Utc::now().timestamp()
+}
+
+/// Counts an attempt from this client against `bucket`; 429 when over the limit.
+async fn limit_client(auth: &AuthService, bucket: &str, ip: &str) -> ApiResult<()> {
+    let key = format!("{bucket}:ip:{ip}");
+    let hits = auth
+        .store
+        .rate_limit_hit(&key, auth.limits.window_secs, unix_now())
+        .await?;
+    if hits > auth.limits.max_per_client {
+        tracing::warn!(%ip, bucket, "client rate limit hit");
+        return Err(ApiError::RateLimited {
+            retry_after: retry_after(auth.limits.window_secs),
+        });
+    }
+    Ok(())
+}
+
+fn retry_after(window_secs: i64) -> Duration {
+    let now = unix_now();
+    let w = window_secs.max(1);
+    Duration::from_secs((w - now.rem_euclid(w)).max(1) as u64)
+}
+
+fn check_password(pw: &str) -> ApiResult<()> {
+    let n = pw.chars().count();
+    if n < password::MIN_PASSWORD_CHARS {
+        return Err(ApiError::bad_request(
+            "PASSWORD_TOO_SHORT",
+            format!(
+                "Password too short: use at least {} characters.",
+                password::MIN_PASSWORD_CHARS
+            ),
+        ));
+    }
+    if n > password::MAX_PASSWORD_CHARS {
+        return Err(ApiError::bad_request(
+            "PASSWORD_TOO_LONG",
+            format!(
+                "Password too long: use at most {} characters.",
+                password::MAX_PASSWORD_CHARS
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Create an account with email and password, and sign it in.
+#[utoipa::path(post, path = "/api/auth/sign-up/email", tag = "auth", request_body = SignUpRequest,
+    responses(
+        (status = 200, description = "Account created and signed in", body = SignUpResponse),
+        (status = 400, description = "Invalid email or password (INVALID_EMAIL, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG), malformed JSON", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "USER_ALREADY_EXISTS, or invalid fields", body = ErrorBody),
+        (status = 429, description = "Too many attempts", body = ErrorBody),
+    ))]
+pub async fn sign_up(
+    State(auth): State<Arc<AuthService>>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<SignUpRequest>,
+) -> ApiResult<Response> {
+    let email =
+        validate::email(&req.email).map_err(|_| ApiError::bad_request("INVALID_EMAIL", "Invalid email"))?;
+    check_password(&req.password)?;
+    let name = validate::name(&req.name).map_err(|e| ApiError::field("name", e))?;
+    let image = match req.image.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(url) if url.len() > 2048 || !(url.starts_with("https://") || url.starts_with("http://")) => {
+            return Err(ApiError::field("image", "image must be an http(s) URL of at most 2048 characters"));
+        }
+        other => other.map(str::to_owned),
+    };
+    limit_client(&auth, "sign-up", &ip).await?;
+    if auth.store.find_user_by_email(&email).await?.is_some() {
+        return Err(user_exists());
+    }
+    let password_hash = password::hash(req.password).await?;
+    let user = match auth
+        .store
+        .create_user(NewUser {
+            email,
+            name,
+            password_hash: Some(password_hash),
+            image,
+        })
+        .await
+    {
+        Ok(u) => u,
+        Err(StoreError::Conflict(_)) => return Err(user_exists()),
+        Err(e) => return Err(e.into()),
+    };
+    let (token, _) = auth
+        .start_session(&user, Some(ip), user_agent(&headers))
+        .await?;
+    let jwt = auth.issue_access_token(&user)?;
+    tracing::info!(user_id = %user.id, "user signed up");
+    let body = SignUpResponse {
+        token: token.clone(),
+        user: UserDto::from(&user),
+    };
+    Ok(with_session_headers(
+        &auth,
+        Json(body).into_response(),
+        &token,
+        Some(&jwt),
+    ))
+}
+
+fn user_exists() -> ApiError {
+    ApiError::client(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "USER_ALREADY_EXISTS",
+        "User already exists. Use another email.",
+    )
+}
+
+/// Sign in with email and password.
+#[utoipa::path(post, path = "/api/auth/sign-in/email", tag = "auth", request_body = SignInRequest,
+    responses(
+        (status = 200, description = "Signed in", body = SignInResponse),
+        (status = 400, description = "INVALID_EMAIL or malformed JSON", body = ErrorBody),
+        (status = 401, description = "INVALID_EMAIL_OR_PASSWORD", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "Missing fields", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this client or on this account", body = ErrorBody),
+    ))]
+pub async fn sign_in(
+    State(auth): State<Arc<AuthService>>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<SignInRequest>,
+) -> ApiResult<Response> {
+    limit_client(&auth, "sign-in", &ip).await?;
+    let email =
+        validate::email(&req.email).map_err(|_| ApiError::bad_request("INVALID_EMAIL", "Invalid email"))?;
+    let account_key = format!("sign-in:account:{email}");
+    let failures = auth
+        .store
+        .rate_limit_count(&account_key, auth.limits.window_secs, unix_now())
+        .await?;
+    if failures >= auth.limits.max_failures_per_account {
+        tracing::warn!(%ip, "sign-in refused: account temporarily locked after failures");
+        return Err(ApiError::RateLimited {
+            retry_after: retry_after(auth.limits.window_secs),
+        });
+    }
+    if req.password.chars().count() > password::MAX_PASSWORD_CHARS {
+        return Err(invalid_credentials());
+    }
+    let user = auth.store.find_user_by_email(&email).await?;
+    let ok = password::verify(
+        req.password,
+        user.as_ref().and_then(|u| u.password_hash.clone()),
+    )
+    .await?;
+    let Some(user) = user.filter(|_| ok) else {
+        auth.store
+            .rate_limit_hit(&account_key, auth.limits.window_secs, unix_now())
+            .await?;
+        return Err(invalid_credentials());
+    };
+    auth.store.rate_limit_reset(&account_key).await?;
+    let (token, _) = auth
+        .start_session(&user, Some(ip), user_agent(&headers))
+        .await?;
+    let jwt = auth.issue_access_token(&user)?;
+    let body = SignInResponse {
+        redirect: false,
+        token: token.clone(),
+        url: None,
+        user: UserDto::from(&user),
+    };
+    Ok(with_session_headers(
+        &auth,
+        Json(body).into_response(),
+        &token,
+        Some(&jwt),
+    ))
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::client(
+        StatusCode::UNAUTHORIZED,
+        "INVALID_EMAIL_OR_PASSWORD",
+        "Invalid email or password",
+    )
+}
+
+/// End the current session (cookie or `Authorization: Bearer <session token>`).
+#[utoipa::path(post, path = "/api/auth/sign-out", tag = "auth",
+    responses((status = 200, description = "Signed out (also when there was no session)", body = SuccessResponse)))]
+pub async fn sign_out(State(auth): State<Arc<AuthService>>, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(token) = session_token(&headers) {
+        auth.end_session(&token).await?;
+    }
+    let mut res = Json(SuccessResponse { success: true }).into_response();
+    if let Ok(v) = HeaderValue::from_str(&auth.session_cookie(None)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+/// The current session and user, or `null` when not signed in.
+#[utoipa::path(get, path = "/api/auth/get-session", tag = "auth",
+    responses((status = 200, description = "The session, or null", body = Option<GetSessionResponse>)))]
+pub async fn get_session(State(auth): State<Arc<AuthService>>, headers: HeaderMap) -> ApiResult<Response> {
+    let Some(token) = session_token(&headers) else {
+        return Ok(Json(serde_json::Value::Null).into_response());
+    };
+    let Some((session, user)) = auth.session_for(&token).await? else {
+        return Ok(Json(serde_json::Value::Null).into_response());
+    };
+    let jwt = auth.issue_access_token(&user)?;
+    let mut res = Json(GetSessionResponse {
+        session: SessionDto::new(&session, &token),
+        user: UserDto::from(&user),
+    })
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&jwt) {
+        res.headers_mut().insert(SET_AUTH_JWT, v);
+    }
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+/// Exchange the session for a short-lived access token (JWT) for the API, chat and MCP.
+#[utoipa::path(get, path = "/api/auth/token", tag = "auth",
+    responses(
+        (status = 200, description = "A fresh access token", body = TokenResponse),
+        (status = 401, description = "No valid session", body = ErrorBody),
+    ))]
+pub async fn token(State(auth): State<Arc<AuthService>>, headers: HeaderMap) -> ApiResult<Response> {
+    let token = session_token(&headers).ok_or(ApiError::Unauthorized("Not signed in."))?;
+    let (_, user) = auth
+        .session_for(&token)
+        .await?
+        .ok_or(ApiError::Unauthorized("Session expired or signed out."))?;
+    let jwt = auth.issue_access_token(&user)?;
+    let mut res = Json(TokenResponse { token: jwt }).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+/// Public keys that verify access tokens (JWKS).
+#[utoipa::path(get, path = "/api/auth/jwks", tag = "auth",
+    responses((status = 200, description = "The JSON Web Key Set", body = JwksResponse)))]
+pub async fn jwks(State(auth): State<Arc<AuthService>>) -> Response {
+    let mut res = Json(JwksResponse { keys: auth.jwks() }).into_response();
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    res
+}

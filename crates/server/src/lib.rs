@@ -1,0 +1,248 @@
+//! todobot's HTTP server. [`run`] is the whole application: give it a configuration, a bound
+//! listener and a shutdown signal (tests run it on port 0).
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod metrics;
+pub mod openapi;
+pub mod web;
+
+use std::{future::Future, net::SocketAddr, path::Path, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, FromRef},
+    http::{HeaderName, HeaderValue, Method, header},
+    routing::get,
+};
+use todobot_store::{DbOptions, Store};
+use tokio::net::TcpListener;
+use tower_http::{
+    cors::{AllowOrigin, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::TraceLayer,
+};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{auth::AuthService, config::Config};
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub auth: Arc<AuthService>,
+    pub config: Arc<Config>,
+}
+
+impl FromRef<AppState> for Arc<AuthService> {
+    fn from_ref(s: &AppState) -> Self {
+        s.auth.clone()
+    }
+}
+
+impl FromRef<AppState> for Store {
+    fn from_ref(s: &AppState) -> Self {
+        s.store.clone()
+    }
+}
+
+/// Opens the database named by the configuration (creating the SQLite directory when needed).
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let url = config.effective_database_url();
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let file = path.split('?').next().unwrap_or(path);
+        if let Some(dir) = Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create database directory {}", dir.display()))?;
+        }
+    }
+    let mut opts = DbOptions::new(url);
+    opts.max_connections = config.db_max_connections;
+    opts.acquire_timeout = Duration::from_millis(config.db_acquire_timeout_ms.max(100));
+    opts.schema = config.database_schema.clone();
+    let store = Store::connect(&opts).await.context("cannot connect to the database")?;
+    Ok(store)
+}
+
+/// The server secret: BETTER_AUTH_SECRET, or in development one generated once and kept in DATA_DIR.
+pub fn resolve_secret(config: &Config) -> anyhow::Result<String> {
+    if let Some(s) = &config.better_auth_secret {
+        return Ok(s.expose().to_owned());
+    }
+    if config.is_production() {
+        anyhow::bail!("APP_ENV=production requires BETTER_AUTH_SECRET");
+    }
+    let path = config.data_dir.join("auth-secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_owned();
+        if existing.len() >= 32 {
+            return Ok(existing);
+        }
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    let secret = hex::encode(rand::random::<[u8; 32]>());
+    write_private_file(&path, &secret)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated a development secret (set BETTER_AUTH_SECRET in production)");
+    Ok(secret)
+}
+
+fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(contents.as_bytes())
+}
+
+/// Builds the application state: validates configuration, connects, migrates, loads keys.
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    config.validate().map_err(anyhow::Error::msg)?;
+    let secret = resolve_secret(&config)?;
+    let store = open_store(&config).await?;
+    if config.migrate_on_start {
+        store.migrate().await.context("database migration failed")?;
+    }
+    let auth = AuthService::new(store.clone(), &config, &secret, true)
+        .await
+        .context("cannot load signing keys")?;
+    Ok(AppState {
+        store,
+        auth: Arc::new(auth),
+        config: Arc::new(config),
+    })
+}
+
+fn cors_layer(config: &Config) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = config
+        .cors_origins
+        .iter()
+        .map(|o| o.trim().trim_end_matches('/'))
+        .filter(|o| !o.is_empty())
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+                Method::OPTIONS,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                HeaderName::from_static("mcp-protocol-version"),
+                HeaderName::from_static("mcp-session-id"),
+            ])
+            .expose_headers([
+                HeaderName::from_static("set-auth-token"),
+                HeaderName::from_static("set-auth-jwt"),
+                HeaderName::from_static("x-request-id"),
+                header::RETRY_AFTER,
+            ])
+            .allow_credentials(true)
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+/// The full router of `todobot serve`.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(auth::routes::router())
+        .merge(api::tasks::router())
+        .route("/api/config", get(web::public_config));
+    let mut app = Router::new()
+        .merge(api)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render))
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::document()))
+        .fallback(web::fallback)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::middleware::from_fn(metrics::track));
+    if let Some(cors) = cors_layer(&state.config) {
+        app = app.layer(cors);
+    }
+    let request_id = HeaderName::from_static("x-request-id");
+    app.layer(SetResponseHeaderLayer::if_not_present(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    .layer(PropagateRequestIdLayer::new(request_id.clone()))
+    .layer(
+        TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }),
+    )
+    .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+    .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve_router(
+    router: Router,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("server error")
+}
+
+/// Runs `todobot serve`: builds the application and serves it until `shutdown` resolves.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    metrics::handle();
+    let state = build_state(config).await?;
+    let addr = listener.local_addr().ok();
+    tracing::info!(
+        addr = ?addr,
+        database = ?state.store.backend(),
+        startup_ms = started.elapsed().as_millis() as u64,
+        "todobot is ready"
+    );
+    let store = state.store.clone();
+    let result = serve_router(router(state), listener, shutdown).await;
+    let _ = store.close().await;
+    tracing::info!("todobot stopped");
+    result
+}
+
+/// Selects rustls' ring crypto provider for every outgoing TLS connection (LLM API, MCP service).
+/// Idempotent.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

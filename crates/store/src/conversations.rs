@@ -1,0 +1,341 @@
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
+};
+
+use crate::{
+    Store, StoreError,
+    entity::{conversations, messages},
+    now,
+    validate::{self, FieldErrors},
+};
+
+pub type Conversation = conversations::Model;
+pub type Message = messages::Model;
+
+/// Who wrote a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+/// A message to append to a conversation.
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub role: Role,
+    pub content: String,
+    pub tool_calls: Option<serde_json::Value>,
+    /// `ok`, or `error` for an assistant message that reports a failed turn.
+    pub status: &'static str,
+}
+
+/// Listing order (by id, i.e. creation order).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MessageOrder {
+    #[default]
+    Asc,
+    Desc,
+}
+
+impl Store {
+    pub async fn create_conversation(
+        &self,
+        user_id: &str,
+        title: Option<&str>,
+    ) -> Result<Conversation, StoreError> {
+        let title = match title {
+            Some(t) => Some(validate::conversation_title(t).map_err(|e| FieldErrors::single("title", e))?),
+            None => None,
+        };
+        let at = now();
+        conversations::Entity::insert(conversations::ActiveModel {
+            user_id: Set(user_id.to_owned()),
+            title: Set(title),
+            busy_until: Set(None),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        })
+        .exec_with_returning(&self.db)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Internal(m) if m.contains("FOREIGN KEY") || m.contains("foreign key") => {
+                StoreError::UserNotFound
+            }
+            other => other,
+        })
+    }
+
+    pub async fn get_conversation(
+        &self,
+        user_id: &str,
+        id: i64,
+    ) -> Result<Option<Conversation>, StoreError> {
+        conversations::Entity::find()
+            .filter(conversations::Column::UserId.eq(user_id))
+            .filter(conversations::Column::Id.eq(id))
+            .one(&self.db)
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// The user's conversations by creation order, starting after the conversation `after`
+    /// (exclusive) when given. Returns at most `limit` rows.
+    pub async fn list_conversations(
+        &self,
+        user_id: &str,
+        order: MessageOrder,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        let mut q = conversations::Entity::find().filter(conversations::Column::UserId.eq(user_id));
+        if let Some(after) = after {
+            q = match order {
+                MessageOrder::Asc => q.filter(conversations::Column::Id.gt(after)),
+                MessageOrder::Desc => q.filter(conversations::Column::Id.lt(after)),
+            };
+        }
+        q = match order {
+            MessageOrder::Asc => q.order_by_asc(conversations::Column::Id),
+            MessageOrder::Desc => q.order_by_desc(conversations::Column::Id),
+        };
+        q.limit(limit).all(&self.db).await.map_err(StoreError::from)
+    }
+
+    pub async fn rename_conversation(
+        &self,
+        user_id: &str,
+        id: i64,
+        title: &str,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let title = validate::conversation_title(title).map_err(|e| FieldErrors::single("title", e))?;
+        let rows = conversations::Entity::update_many()
+            .col_expr(conversations::Column::Title, Expr::value(title))
+            .col_expr(conversations::Column::UpdatedAt, Expr::value(now()))
+            .filter(conversations::Column::UserId.eq(user_id))
+            .filter(conversations::Column::Id.eq(id))
+            .exec_with_returning(&self.db)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// Deletes a conversation and its messages; true when it existed.
+    pub async fn delete_conversation(&self, user_id: &str, id: i64) -> Result<bool, StoreError> {
+        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        messages::Entity::delete_many()
+            .filter(messages::Column::UserId.eq(user_id))
+            .filter(messages::Column::ConversationId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::from)?;
+        let deleted = conversations::Entity::delete_many()
+            .filter(conversations::Column::UserId.eq(user_id))
+            .filter(conversations::Column::Id.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::from)?;
+        txn.commit().await.map_err(StoreError::from)?;
+        Ok(deleted.rows_affected > 0)
+    }
+
+    /// Appends a message and bumps the conversation's `updated_at`. `Ok(None)` when the user has no
+    /// such conversation (nothing is written then).
+    pub async fn append_message(
+        &self,
+        user_id: &str,
+        conversation_id: i64,
+        message: NewMessage,
+    ) -> Result<Option<Message>, StoreError> {
+        let at = now();
+        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        let touched = conversations::Entity::update_many()
+            .col_expr(conversations::Column::UpdatedAt, Expr::value(at))
+            .filter(conversations::Column::UserId.eq(user_id))
+            .filter(conversations::Column::Id.eq(conversation_id))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::from)?;
+        if touched.rows_affected == 0 {
+            return Ok(None);
+        }
+        let saved = messages::Entity::insert(messages::ActiveModel {
+            conversation_id: Set(conversation_id),
+            user_id: Set(user_id.to_owned()),
+            role: Set(message.role.as_str().to_owned()),
+            content: Set(message.content),
+            tool_calls: Set(message.tool_calls),
+            status: Set(message.status.to_owned()),
+            feedback: Set(None),
+            created_at: Set(at),
+            ..Default::default()
+        })
+        .exec_with_returning(&txn)
+        .await
+        .map_err(StoreError::from)?;
+        txn.commit().await.map_err(StoreError::from)?;
+        Ok(Some(saved))
+    }
+
+    /// The newest `limit` messages of a conversation, returned oldest first. Reads only `limit` rows
+    /// through the (conversation_id, id) index, whatever the conversation's length.
+    pub async fn recent_messages(
+        &self,
+        user_id: &str,
+        conversation_id: i64,
+        limit: u64,
+    ) -> Result<Vec<Message>, StoreError> {
+        let mut rows = messages::Entity::find()
+            .filter(messages::Column::ConversationId.eq(conversation_id))
+            .filter(messages::Column::UserId.eq(user_id))
+            .order_by_desc(messages::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(StoreError::from)?;
+        rows.reverse();
+        Ok(rows)
+    }
+
+    /// A page of a conversation's messages after message `after` (exclusive) in the given order.
+    pub async fn list_messages(
+        &self,
+        user_id: &str,
+        conversation_id: i64,
+        order: MessageOrder,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<Message>, StoreError> {
+        let mut q = messages::Entity::find()
+            .filter(messages::Column::ConversationId.eq(conversation_id))
+            .filter(messages::Column::UserId.eq(user_id));
+        if let Some(after) = after {
+            q = match order {
+                MessageOrder::Asc => q.filter(messages::Column::Id.gt(after)),
+                MessageOrder::Desc => q.filter(messages::Column::Id.lt(after)),
+            };
+        }
+        q = match order {
+            MessageOrder::Asc => q.order_by_asc(messages::Column::Id),
+            MessageOrder::Desc => q.order_by_desc(messages::Column::Id),
+        };
+        q.limit(limit).all(&self.db).await.map_err(StoreError::from)
+    }
+
+    pub async fn get_message(
+        &self,
+        user_id: &str,
+        conversation_id: i64,
+        id: i64,
+    ) -> Result<Option<Message>, StoreError> {
+        messages::Entity::find()
+            .filter(messages::Column::ConversationId.eq(conversation_id))
+            .filter(messages::Column::UserId.eq(user_id))
+            .filter(messages::Column::Id.eq(id))
+            .one(&self.db)
+            .await
+            .map_err(StoreError::from)
+    }
+
+    pub async fn count_messages(
+        &self,
+        user_id: &str,
+        conversation_id: i64,
+    ) -> Result<u64, StoreError> {
+        messages::Entity::find()
+            .filter(messages::Column::ConversationId.eq(conversation_id))
+            .filter(messages::Column::UserId.eq(user_id))
+            .count(&self.db)
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// Deletes the messages that come after message `after_id` (used to regenerate a reply).
+    pub async fn delete_messages_after(
+        &self,
+        user_id: &str,
+        conversation_id: i64,
+        after_id: i64,
+    ) -> Result<u64, StoreError> {
+        messages::Entity::delete_many()
+            .filter(messages::Column::ConversationId.eq(conversation_id))
+            .filter(messages::Column::UserId.eq(user_id))
+            .filter(messages::Column::Id.gt(after_id))
+            .exec(&self.db)
+            .await
+            .map(|r| r.rows_affected)
+            .map_err(StoreError::from)
+    }
+
+    /// Records `positive`/`negative` feedback on the given messages of a conversation.
+    pub async fn set_message_feedback(
+        &self,
+        user_id: &str,
+        conversation_id: i64,
+        message_ids: &[i64],
+        feedback: &str,
+    ) -> Result<u64, StoreError> {
+        if message_ids.is_empty() {
+            return Ok(0);
+        }
+        messages::Entity::update_many()
+            .col_expr(messages::Column::Feedback, Expr::value(feedback.to_owned()))
+            .filter(messages::Column::ConversationId.eq(conversation_id))
+            .filter(messages::Column::UserId.eq(user_id))
+            .filter(messages::Column::Id.is_in(message_ids.iter().copied()))
+            .exec(&self.db)
+            .await
+            .map(|r| r.rows_affected)
+            .map_err(StoreError::from)
+    }
+
+    /// Takes the conversation's turn lease until `until` if nobody holds it (or a holder's lease
+    /// expired). True when taken. This keeps two turns of one conversation from interleaving, across
+    /// replicas, without holding a transaction open while the model thinks.
+    pub async fn try_acquire_turn(
+        &self,
+        user_id: &str,
+        conversation_id: i64,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let r = conversations::Entity::update_many()
+            .col_expr(conversations::Column::BusyUntil, Expr::value(Some(until)))
+            .filter(conversations::Column::UserId.eq(user_id))
+            .filter(conversations::Column::Id.eq(conversation_id))
+            .filter(
+                Condition::any()
+                    .add(conversations::Column::BusyUntil.is_null())
+                    .add(conversations::Column::BusyUntil.lt(now())),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(r.rows_affected == 1)
+    }
+
+    /// Gives the turn lease back.
+    pub async fn release_turn(&self, user_id: &str, conversation_id: i64) -> Result<(), StoreError> {
+        conversations::Entity::update_many()
+            .col_expr(
+                conversations::Column::BusyUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(conversations::Column::UserId.eq(user_id))
+            .filter(conversations::Column::Id.eq(conversation_id))
+            .exec(&self.db)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::from)
+    }
+}

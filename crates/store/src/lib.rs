@@ -1,0 +1,174 @@
+//! todobot's store: the schema, its migrations and every query the application runs.
+//!
+//! One code path serves SQLite (the zero-setup default) and PostgreSQL (production); the backend is
+//! chosen by the database URL. Every task, conversation and message query takes the owning user's id
+//! and filters by it, so a caller can only ever reach its own rows.
+
+mod conversations;
+pub mod entity;
+mod error;
+mod keys;
+pub mod migration;
+mod rate_limit;
+mod sessions;
+mod tasks;
+mod users;
+pub mod validate;
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
+use sea_orm_migration::MigratorTrait;
+
+pub use conversations::{Conversation, Message, MessageOrder, NewMessage, Role};
+pub use error::StoreError;
+pub use keys::SigningKeyRow;
+pub use sessions::Session;
+pub use tasks::{StatusFilter, Task, TaskPatch};
+pub use users::{NewUser, User};
+
+/// How to reach the database.
+#[derive(Clone, Debug)]
+pub struct DbOptions {
+    /// `sqlite://path?mode=rwc` or `postgres://user:pass@host/db`.
+    pub url: String,
+    pub max_connections: u32,
+    /// How long a request waits for a pooled connection before failing (fail fast when the database is down).
+    pub acquire_timeout: Duration,
+    pub connect_timeout: Duration,
+    /// PostgreSQL only: a schema to create (if missing) and put first on the search path.
+    pub schema: Option<String>,
+}
+
+impl DbOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(3),
+            connect_timeout: Duration::from_secs(3),
+            schema: None,
+        }
+    }
+}
+
+/// Which database engine the store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle on the database; cheap to clone (it wraps a connection pool).
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects to the database named by `opts.url`.
+    pub async fn connect(opts: &DbOptions) -> Result<Self, StoreError> {
+        let is_sqlite = opts.url.starts_with("sqlite:");
+        if !is_sqlite && !opts.url.starts_with("postgres://") && !opts.url.starts_with("postgresql://")
+        {
+            return Err(StoreError::Config(
+                "DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into(),
+            ));
+        }
+        let mut options = ConnectOptions::new(opts.url.clone());
+        if let Some(schema) = opts.schema.as_deref().filter(|_| !is_sqlite) {
+            if schema.is_empty()
+                || schema.len() > 63
+                || !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                return Err(StoreError::Config(
+                    "DATABASE_SCHEMA must be 1-63 characters of [A-Za-z0-9_]".into(),
+                ));
+            }
+            let mut bootstrap = ConnectOptions::new(opts.url.clone());
+            bootstrap
+                .max_connections(1)
+                .connect_timeout(opts.connect_timeout)
+                .acquire_timeout(opts.acquire_timeout)
+                .sqlx_logging(false);
+            let db = Database::connect(bootstrap).await.map_err(StoreError::from)?;
+            db.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+                .await
+                .map_err(StoreError::from)?;
+            let _ = db.close().await;
+            options.set_schema_search_path(schema.to_owned());
+        }
+        options
+            .max_connections(opts.max_connections.max(1))
+            .min_connections(if is_sqlite { 1 } else { 0 })
+            .acquire_timeout(opts.acquire_timeout)
+            .connect_timeout(opts.connect_timeout)
+            .idle_timeout(Duration::from_secs(300))
+            .test_before_acquire(false)
+            .sqlx_logging(false);
+        if is_sqlite {
+            options.map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        }
+        let db = Database::connect(options).await.map_err(StoreError::from)?;
+        Ok(Self { db })
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        migration::Migrator::up(&self.db, None)
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// Names of migrations not yet applied.
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
+        let pending = migration::Migrator::get_pending_migrations(&self.db)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(pending.iter().map(|m| m.name().to_owned()).collect())
+    }
+
+    /// Round-trips a trivial query; used by the readiness probe.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await.map_err(StoreError::from)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.db.get_database_backend() {
+            DatabaseBackend::Postgres => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+
+    /// The underlying connection, for tests and maintenance tasks.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Closes the pool (waits for checked-out connections to return).
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.db.close().await.map_err(StoreError::from)
+    }
+
+    /// Executes raw SQL; for test setup only.
+    pub async fn execute_unprepared(&self, sql: &str) -> Result<(), StoreError> {
+        self.db
+            .execute_unprepared(sql)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::from)
+    }
+}
+
+/// The current time, truncated to microseconds so it round-trips through every backend unchanged.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    let now = chrono::Utc::now();
+    now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
+}

@@ -1,0 +1,15 @@
+//! Schema migrations, applied by `todobot migrate` and (by default) at startup.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_init;
+
+/// All of todobot's migrations, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_init::Migration)]
+    }
+}

@@ -1,0 +1,92 @@
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+
+use crate::{
+    Store, StoreError, User,
+    entity::{sessions, users},
+    now,
+};
+
+/// A sign-in session (Better Auth's session); identified by the hash of its bearer token.
+pub type Session = sessions::Model;
+
+impl Store {
+    /// Records a new session. `token_hash` is the SHA-256 hex of the opaque token given to the client.
+    pub async fn create_session(
+        &self,
+        user_id: &str,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+        ip_address: Option<String>,
+        user_agent: Option<String>,
+    ) -> Result<Session, StoreError> {
+        let at = now();
+        // opportunistic cleanup of this user's expired sessions
+        sessions::Entity::delete_many()
+            .filter(sessions::Column::UserId.eq(user_id))
+            .filter(sessions::Column::ExpiresAt.lt(at))
+            .exec(&self.db)
+            .await
+            .map_err(StoreError::from)?;
+        sessions::Entity::insert(sessions::ActiveModel {
+            id: Set(uuid::Uuid::new_v4().simple().to_string()),
+            token_hash: Set(token_hash.to_owned()),
+            user_id: Set(user_id.to_owned()),
+            expires_at: Set(expires_at),
+            ip_address: Set(ip_address.map(|s| crate::validate::truncate_chars(&s, 64))),
+            user_agent: Set(user_agent.map(|s| crate::validate::truncate_chars(&s, 500))),
+            created_at: Set(at),
+            updated_at: Set(at),
+        })
+        .exec_with_returning(&self.db)
+        .await
+        .map_err(StoreError::from)
+    }
+
+    /// The live (unexpired) session with this token hash, and its user.
+    pub async fn find_session(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(Session, User)>, StoreError> {
+        let Some(session) = sessions::Entity::find()
+            .filter(sessions::Column::TokenHash.eq(token_hash))
+            .filter(sessions::Column::ExpiresAt.gt(now()))
+            .one(&self.db)
+            .await
+            .map_err(StoreError::from)?
+        else {
+            return Ok(None);
+        };
+        let user = users::Entity::find_by_id(session.user_id.clone())
+            .one(&self.db)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(user.map(|u| (session, u)))
+    }
+
+    /// Extends a session's expiry (sliding sessions).
+    pub async fn touch_session(
+        &self,
+        session_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sessions::Entity::update_many()
+            .col_expr(sessions::Column::ExpiresAt, Expr::value(expires_at))
+            .col_expr(sessions::Column::UpdatedAt, Expr::value(now()))
+            .filter(sessions::Column::Id.eq(session_id))
+            .exec(&self.db)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::from)
+    }
+
+    /// Revokes the session with this token hash; true when one existed.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
+        sessions::Entity::delete_many()
+            .filter(sessions::Column::TokenHash.eq(token_hash))
+            .exec(&self.db)
+            .await
+            .map(|r| r.rows_affected > 0)
+            .map_err(StoreError::from)
+    }
+}

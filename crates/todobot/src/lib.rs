@@ -1,0 +1,3 @@
+//! The `todobot` command line: `serve` (default), `migrate`, `mcp`, `probe`.
+
+pub mod cli;
