@@ -139,7 +139,11 @@ pub struct Config {
     pub openai_api_key: Option<Secret>,
 
     /// Base URL of the OpenAI-compatible API (OpenAI, Ollama, vLLM, LM Studio...).
-    #[arg(long, env = "OPENAI_BASE_URL", default_value = "https://api.openai.com/v1")]
+    #[arg(
+        long,
+        env = "OPENAI_BASE_URL",
+        default_value = "https://api.openai.com/v1"
+    )]
     pub openai_base_url: String,
 
     /// Model id for chat completions.
@@ -251,7 +255,10 @@ impl Config {
                     );
                 }
                 Some(s) if !is_strong_secret(s.expose()) => {
-                    return Err("BETTER_AUTH_SECRET must be at least 32 characters and not a placeholder".into());
+                    return Err(
+                        "BETTER_AUTH_SECRET must be at least 32 characters and not a placeholder"
+                            .into(),
+                    );
                 }
                 Some(_) => {}
             }
@@ -268,7 +275,9 @@ impl Config {
         {
             return Err("MCP_URL must be an absolute http(s) URL".into());
         }
-        if self.resolved_llm_provider() == LlmProvider::Openai && url_host(&self.openai_base_url).is_none() {
+        if self.resolved_llm_provider() == LlmProvider::Openai
+            && url_host(&self.openai_base_url).is_none()
+        {
             return Err("OPENAI_BASE_URL must be an absolute http(s) URL".into());
         }
         if self.agent_max_turns == 0 || self.history_window == 0 {
@@ -298,9 +307,16 @@ impl Config {
 fn is_strong_secret(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     s.len() >= 32
-        && !["changeme", "change-me", "replace", "your-secret", "example", "secret-here"]
-            .iter()
-            .any(|p| lower.contains(p))
+        && ![
+            "changeme",
+            "change-me",
+            "replace",
+            "your-secret",
+            "example",
+            "secret-here",
+        ]
+        .iter()
+        .any(|p| lower.contains(p))
         && s.chars().collect::<std::collections::HashSet<_>>().len() >= 8
 }
 
@@ -316,7 +332,11 @@ pub fn url_host(url: &str) -> Option<String> {
     } else {
         authority.split(':').next()?.to_owned()
     };
-    if host.is_empty() { None } else { Some(host.to_ascii_lowercase()) }
+    if host.is_empty() {
+        None
+    } else {
+        Some(host.to_ascii_lowercase())
+    }
 }
 
 #[cfg(test)]
@@ -325,7 +345,11 @@ mod tests {
 
     #[test]
     fn secrets_are_not_printed() {
-        let c = Config::from_args(["--better-auth-secret", "s3cr3t-value-that-is-long-enough-xyz"]).unwrap();
+        let c = Config::from_args([
+            "--better-auth-secret",
+            "s3cr3t-value-that-is-long-enough-xyz",
+        ])
+        .unwrap();
         let printed = format!("{c:?}");
         assert!(!printed.contains("s3cr3t"), "{printed}");
     }
@@ -334,15 +358,30 @@ mod tests {
     fn production_requires_a_real_secret() {
         let c = Config::from_args(["--app-env", "production"]).unwrap();
         assert!(c.validate().is_err());
-        let c = Config::from_args(["--app-env", "production", "--better-auth-secret", "changeme-changeme-changeme-changeme"]).unwrap();
+        let c = Config::from_args([
+            "--app-env",
+            "production",
+            "--better-auth-secret",
+            "changeme-changeme-changeme-changeme",
+        ])
+        .unwrap();
         assert!(c.validate().is_err());
-        let c = Config::from_args(["--app-env", "production", "--better-auth-secret", "Zq8v1NnR0x7Lk2PbT5yW9mC3dF6hJ4sA"]).unwrap();
+        let c = Config::from_args([
+            "--app-env",
+            "production",
+            "--better-auth-secret",
+            "Zq8v1NnR0x7Lk2PbT5yW9mC3dF6hJ4sA",
+        ])
+        .unwrap();
         assert!(c.validate().is_ok());
     }
 
     #[test]
     fn hosts_are_parsed() {
-        assert_eq!(url_host("https://todo.example.com:8443/x").as_deref(), Some("todo.example.com"));
+        assert_eq!(
+            url_host("https://todo.example.com:8443/x").as_deref(),
+            Some("todo.example.com")
+        );
         assert_eq!(url_host("http://[::1]:8080").as_deref(), Some("[::1]"));
         assert_eq!(url_host("ftp://x"), None);
     }

@@ -155,7 +155,9 @@ impl IntoResponse for ApiError {
         let status = self.status();
         match &self {
             ApiError::Internal(detail) => tracing::error!(error = %detail, "internal error"),
-            ApiError::Unavailable(detail) => tracing::warn!(error = %detail, "dependency unavailable"),
+            ApiError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "dependency unavailable")
+            }
             ApiError::Upstream { message, .. } => tracing::warn!(%message, "upstream failure"),
             _ => tracing::debug!(error = %self, "request rejected"),
         }
@@ -163,10 +165,7 @@ impl IntoResponse for ApiError {
         let headers = res.headers_mut();
         match &self {
             ApiError::Unauthorized(_) => {
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer"),
-                );
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             ApiError::RateLimited { retry_after } => {
                 let secs = retry_after.as_secs().max(1).to_string();

@@ -128,7 +128,10 @@ where
             Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
             Err(PathRejection::FailedToDeserializePathParams(e)) => Err(ApiError::bad_request(
                 "INVALID_PATH",
-                format!("Invalid path parameter: {}", e.body_text().rsplit(": ").next().unwrap_or("")),
+                format!(
+                    "Invalid path parameter: {}",
+                    e.body_text().rsplit(": ").next().unwrap_or("")
+                ),
             )),
             Err(_) => Err(ApiError::bad_request("INVALID_PATH", "Invalid path.")),
         }
@@ -151,9 +154,15 @@ where
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
             Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(ApiError::bad_request(
                 "INVALID_QUERY",
-                format!("Invalid query string: {}", e.body_text().rsplit(": ").next().unwrap_or("")),
+                format!(
+                    "Invalid query string: {}",
+                    e.body_text().rsplit(": ").next().unwrap_or("")
+                ),
             )),
-            Err(_) => Err(ApiError::bad_request("INVALID_QUERY", "Invalid query string.")),
+            Err(_) => Err(ApiError::bad_request(
+                "INVALID_QUERY",
+                "Invalid query string.",
+            )),
         }
     }
 }
@@ -204,11 +213,20 @@ mod tests {
 
     #[test]
     fn serde_messages_become_field_errors() {
-        let f = field_errors_from_serde("Failed to deserialize the JSON body into the target type: missing field `title` at line 1 column 2");
-        assert_eq!(f.0.get("title").map(String::as_str), Some("title is required"));
-        let f = field_errors_from_serde("Failed to deserialize the JSON body into the target type: title: invalid type: integer `3`, expected a string at line 1 column 11");
+        let f = field_errors_from_serde(
+            "Failed to deserialize the JSON body into the target type: missing field `title` at line 1 column 2",
+        );
+        assert_eq!(
+            f.0.get("title").map(String::as_str),
+            Some("title is required")
+        );
+        let f = field_errors_from_serde(
+            "Failed to deserialize the JSON body into the target type: title: invalid type: integer `3`, expected a string at line 1 column 11",
+        );
         assert!(f.0.contains_key("title"), "{f:?}");
-        let f = field_errors_from_serde("Failed to deserialize the JSON body into the target type: unknown field `titel`, expected one of `title`, `description` at line 1 column 8");
+        let f = field_errors_from_serde(
+            "Failed to deserialize the JSON body into the target type: unknown field `titel`, expected one of `title`, `description` at line 1 column 8",
+        );
         assert!(f.0.contains_key("titel"), "{f:?}");
     }
 }

@@ -45,11 +45,22 @@ pub async fn readyz(State(store): State<Store>) -> Response {
         Ok(Ok(()))
     );
     let (status, body) = if ok {
-        (StatusCode::OK, Health { status: "ready", database: Some("ok"), version: env!("CARGO_PKG_VERSION") })
+        (
+            StatusCode::OK,
+            Health {
+                status: "ready",
+                database: Some("ok"),
+                version: env!("CARGO_PKG_VERSION"),
+            },
+        )
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            Health { status: "unavailable", database: Some("unreachable"), version: env!("CARGO_PKG_VERSION") },
+            Health {
+                status: "unavailable",
+                database: Some("unreachable"),
+                version: env!("CARGO_PKG_VERSION"),
+            },
         )
     };
     let mut res = (status, Json(body)).into_response();

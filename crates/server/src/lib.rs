@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod mcp;
 pub mod metrics;
 pub mod openapi;
 pub mod web;
@@ -55,9 +56,15 @@ impl FromRef<AppState> for Store {
 /// Opens the database named by the configuration (creating the SQLite directory when needed).
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let url = config.effective_database_url();
-    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         let file = path.split('?').next().unwrap_or(path);
-        if let Some(dir) = Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = Path::new(file)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create database directory {}", dir.display()))?;
         }
@@ -66,7 +73,9 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     opts.max_connections = config.db_max_connections;
     opts.acquire_timeout = Duration::from_millis(config.db_acquire_timeout_ms.max(100));
     opts.schema = config.database_schema.clone();
-    let store = Store::connect(&opts).await.context("cannot connect to the database")?;
+    let store = Store::connect(&opts)
+        .await
+        .context("cannot connect to the database")?;
     Ok(store)
 }
 
@@ -107,15 +116,27 @@ fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
     f.write_all(contents.as_bytes())
 }
 
-/// Builds the application state: validates configuration, connects, migrates, loads keys.
+/// Which process this is: the full web server, or the MCP service alone (verifies tokens only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Web,
+    McpOnly,
+}
+
+/// Builds the state of `todobot serve`.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    build_state_for(config, Role::Web).await
+}
+
+/// Builds the application state: validates configuration, connects, migrates, loads keys.
+pub async fn build_state_for(config: Config, role: Role) -> anyhow::Result<AppState> {
     config.validate().map_err(anyhow::Error::msg)?;
     let secret = resolve_secret(&config)?;
     let store = open_store(&config).await?;
     if config.migrate_on_start {
         store.migrate().await.context("database migration failed")?;
     }
-    let auth = AuthService::new(store.clone(), &config, &secret, true)
+    let auth = AuthService::new(store.clone(), &config, &secret, role == Role::Web)
         .await
         .context("cannot load signing keys")?;
     Ok(AppState {
@@ -167,12 +188,14 @@ fn cors_layer(config: &Config) -> Option<CorsLayer> {
 
 /// The full router of `todobot serve`.
 pub fn router(state: AppState) -> Router {
+    metrics::handle();
     let api = Router::new()
         .merge(auth::routes::router())
         .merge(api::tasks::router())
         .route("/api/config", get(web::public_config));
     let mut app = Router::new()
         .merge(api)
+        .merge(mcp::router(&state))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
@@ -225,7 +248,6 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    metrics::handle();
     let state = build_state(config).await?;
     let addr = listener.local_addr().ok();
     tracing::info!(

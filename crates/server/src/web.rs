@@ -74,17 +74,27 @@ fn serve_asset(path: &str, headers: &HeaderMap, chatkit: bool) -> Option<Respons
         HeaderValue::from_static(content_security_policy(chatkit)),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     Some(res)
 }
 
 /// Fallback: UI files for GET/HEAD outside /api, `index.html` for client-side routes, JSON 404s otherwise.
 pub async fn fallback(State(state): State<AppState>, req: Request) -> Response {
     let path = req.uri().path().trim_start_matches('/').to_owned();
-    let is_api = path.starts_with("api/") || path == "api" || path.starts_with("mcp") || path.starts_with("chatkit");
+    let is_api = path.starts_with("api/")
+        || path == "api"
+        || path.starts_with("mcp")
+        || path.starts_with("chatkit");
     if (req.method() == Method::GET || req.method() == Method::HEAD) && !is_api {
         let chatkit = state.config.chatkit_domain_key.is_some();
-        let wanted = if path.is_empty() { "index.html" } else { path.as_str() };
+        let wanted = if path.is_empty() {
+            "index.html"
+        } else {
+            path.as_str()
+        };
         if let Some(res) = serve_asset(wanted, req.headers(), chatkit) {
             return res;
         }

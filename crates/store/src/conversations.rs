@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait, sea_query::Expr,
 };
 
 use crate::{
@@ -55,7 +55,9 @@ impl Store {
         title: Option<&str>,
     ) -> Result<Conversation, StoreError> {
         let title = match title {
-            Some(t) => Some(validate::conversation_title(t).map_err(|e| FieldErrors::single("title", e))?),
+            Some(t) => {
+                Some(validate::conversation_title(t).map_err(|e| FieldErrors::single("title", e))?)
+            }
             None => None,
         };
         let at = now();
@@ -119,7 +121,8 @@ impl Store {
         id: i64,
         title: &str,
     ) -> Result<Option<Conversation>, StoreError> {
-        let title = validate::conversation_title(title).map_err(|e| FieldErrors::single("title", e))?;
+        let title =
+            validate::conversation_title(title).map_err(|e| FieldErrors::single("title", e))?;
         let rows = conversations::Entity::update_many()
             .col_expr(conversations::Column::Title, Expr::value(title))
             .col_expr(conversations::Column::UpdatedAt, Expr::value(now()))
@@ -325,7 +328,11 @@ impl Store {
     }
 
     /// Gives the turn lease back.
-    pub async fn release_turn(&self, user_id: &str, conversation_id: i64) -> Result<(), StoreError> {
+    pub async fn release_turn(
+        &self,
+        user_id: &str,
+        conversation_id: i64,
+    ) -> Result<(), StoreError> {
         conversations::Entity::update_many()
             .col_expr(
                 conversations::Column::BusyUntil,

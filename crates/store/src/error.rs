@@ -61,7 +61,9 @@ impl From<DbErr> for StoreError {
             return StoreError::Conflict(msg);
         }
         match &err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => StoreError::Unavailable(err.to_string()),
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+                StoreError::Unavailable(err.to_string())
+            }
             DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))
                 if sqlx_is_unavailable(e) =>
             {

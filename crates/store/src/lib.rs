@@ -69,7 +69,9 @@ impl Store {
     /// Connects to the database named by `opts.url`.
     pub async fn connect(opts: &DbOptions) -> Result<Self, StoreError> {
         let is_sqlite = opts.url.starts_with("sqlite:");
-        if !is_sqlite && !opts.url.starts_with("postgres://") && !opts.url.starts_with("postgresql://")
+        if !is_sqlite
+            && !opts.url.starts_with("postgres://")
+            && !opts.url.starts_with("postgresql://")
         {
             return Err(StoreError::Config(
                 "DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into(),
@@ -79,7 +81,9 @@ impl Store {
         if let Some(schema) = opts.schema.as_deref().filter(|_| !is_sqlite) {
             if schema.is_empty()
                 || schema.len() > 63
-                || !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                || !schema
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
             {
                 return Err(StoreError::Config(
                     "DATABASE_SCHEMA must be 1-63 characters of [A-Za-z0-9_]".into(),
@@ -91,7 +95,9 @@ impl Store {
                 .connect_timeout(opts.connect_timeout)
                 .acquire_timeout(opts.acquire_timeout)
                 .sqlx_logging(false);
-            let db = Database::connect(bootstrap).await.map_err(StoreError::from)?;
+            let db = Database::connect(bootstrap)
+                .await
+                .map_err(StoreError::from)?;
             db.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
                 .await
                 .map_err(StoreError::from)?;
@@ -170,5 +176,6 @@ impl Store {
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::{DurationRound, TimeDelta};
     let now = chrono::Utc::now();
-    now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
+    now.duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or(now)
 }

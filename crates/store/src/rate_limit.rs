@@ -1,5 +1,6 @@
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter,
+    ActiveValue::Set,
+    ColumnTrait, EntityTrait, QueryFilter,
     sea_query::{Alias, Condition, Expr, ExprTrait, OnConflict},
 };
 

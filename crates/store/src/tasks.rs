@@ -1,6 +1,6 @@
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ActiveValue::Set,
+    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -169,7 +169,10 @@ impl Store {
         if let Some(completed) = patch.completed {
             q = q.col_expr(tasks::Column::Completed, Expr::value(completed));
         }
-        let rows = q.exec_with_returning(&self.db).await.map_err(StoreError::from)?;
+        let rows = q
+            .exec_with_returning(&self.db)
+            .await
+            .map_err(StoreError::from)?;
         Ok(rows.into_iter().next())
     }
 

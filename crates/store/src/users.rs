@@ -93,6 +93,8 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
-        Err(StoreError::Conflict("could not provision external user".into()))
+        Err(StoreError::Conflict(
+            "could not provision external user".into(),
+        ))
     }
 }

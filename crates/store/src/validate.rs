@@ -25,7 +25,9 @@ impl FieldErrors {
     }
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.entry(field.to_owned()).or_insert_with(|| message.into());
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| message.into());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -58,7 +60,8 @@ impl fmt::Display for FieldErrors {
 
 fn has_forbidden_control(s: &str, allow_newlines: bool) -> bool {
     s.chars().any(|c| {
-        c == '\u{0}' || (c.is_control() && !(allow_newlines && (c == '\n' || c == '\r' || c == '\t')))
+        c == '\u{0}'
+            || (c.is_control() && !(allow_newlines && (c == '\n' || c == '\r' || c == '\t')))
     })
 }
 
@@ -69,7 +72,9 @@ pub fn title(input: &str) -> Result<String, String> {
         return Err("title must not be empty".into());
     }
     if t.chars().count() > TITLE_MAX_CHARS {
-        return Err(format!("title must be at most {TITLE_MAX_CHARS} characters"));
+        return Err(format!(
+            "title must be at most {TITLE_MAX_CHARS} characters"
+        ));
     }
     if has_forbidden_control(t, false) {
         return Err("title must not contain control characters".into());
@@ -126,7 +131,11 @@ pub fn email(input: &str) -> Result<String, String> {
             }
             None => false,
         };
-    if valid { Ok(e) } else { Err("invalid email address".into()) }
+    if valid {
+        Ok(e)
+    } else {
+        Err("invalid email address".into())
+    }
 }
 
 /// A conversation title: trimmed, 1..=200 characters.
@@ -152,7 +161,9 @@ pub fn message(input: &str) -> Result<String, String> {
         return Err("message must not be empty".into());
     }
     if input.chars().count() > MESSAGE_MAX_CHARS {
-        return Err(format!("message must be at most {MESSAGE_MAX_CHARS} characters"));
+        return Err(format!(
+            "message must be at most {MESSAGE_MAX_CHARS} characters"
+        ));
     }
     if has_forbidden_control(input, true) {
         return Err("message must not contain control characters".into());
@@ -201,7 +212,9 @@ mod tests {
     #[test]
     fn email_rules() {
         assert_eq!(email(" Ada@Example.COM ").as_deref(), Ok("ada@example.com"));
-        for bad in ["", "a", "a@b", "@b.c", "a@b@c.d", "a b@c.d", "a@.c", "a@c.", "a@b..c"] {
+        for bad in [
+            "", "a", "a@b", "@b.c", "a@b@c.d", "a b@c.d", "a@.c", "a@c.", "a@b..c",
+        ] {
             assert!(email(bad).is_err(), "{bad} should be rejected");
         }
     }

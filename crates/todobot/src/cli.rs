@@ -5,7 +5,11 @@ use clap::{Parser, Subcommand};
 use todobot_server::config::{Config, LogFormat};
 
 #[derive(Debug, Parser)]
-#[command(name = "todobot", version, about = "A multi-user todo app whose main interface is an AI chatbot")]
+#[command(
+    name = "todobot",
+    version,
+    about = "A multi-user todo app whose main interface is an AI chatbot"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -15,6 +19,8 @@ struct Cli {
 enum Command {
     /// Run the web server: UI, REST API, auth, chat, ChatKit, MCP at /mcp (the default).
     Serve(ServeArgs),
+    /// Run the MCP server alone: Streamable HTTP at /mcp (own Deployment), or stdio for one local user.
+    Mcp(McpArgs),
     /// Apply database migrations and exit.
     Migrate(MigrateArgs),
     /// GET a URL and exit 0 on a 2xx answer (container health checks, `helm test`).
@@ -26,6 +32,21 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "BIND", default_value = "0.0.0.0:8080")]
     bind: String,
+    #[command(flatten)]
+    config: Config,
+}
+
+#[derive(Debug, clap::Args)]
+struct McpArgs {
+    /// Address to listen on (HTTP mode).
+    #[arg(long, env = "BIND", default_value = "0.0.0.0:8080")]
+    bind: String,
+    /// Serve over stdin/stdout instead of HTTP (for desktop MCP clients).
+    #[arg(long, requires = "user")]
+    stdio: bool,
+    /// Email of the account the stdio server acts for.
+    #[arg(long, env = "TODOBOT_USER")]
+    user: Option<String>,
     #[command(flatten)]
     config: Config,
 }
@@ -52,9 +73,17 @@ fn init_logging(format: LogFormat) {
     use tracing_subscriber::{EnvFilter, fmt};
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,rmcp=warn"));
-    let builder = fmt().with_env_filter(filter).with_target(true);
+    // logs go to stderr: stdout carries the MCP protocol in `todobot mcp --stdio`
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_target(true)
+        .with_writer(std::io::stderr);
     let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
         LogFormat::Text => builder.try_init(),
     };
 }
@@ -84,7 +113,10 @@ async fn shutdown_signal() {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("todobot: cannot start the async runtime: {e}");
@@ -98,6 +130,7 @@ pub fn main() -> ExitCode {
                 serve(args).await
             }
             Some(Command::Serve(args)) => serve(args).await,
+            Some(Command::Mcp(args)) => mcp(args).await,
             Some(Command::Migrate(args)) => migrate(args).await,
             Some(Command::Probe(args)) => probe(args).await,
         }
@@ -137,6 +170,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn mcp(args: McpArgs) -> anyhow::Result<ExitCode> {
+    init_logging(args.config.log_format);
+    todobot_server::install_tls_provider();
+    if args.stdio {
+        let email = args.user.as_deref().unwrap_or_default();
+        todobot_server::mcp::run_stdio(args.config, email).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let listener = tokio::net::TcpListener::bind(&args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    todobot_server::mcp::run_http(args.config, listener, shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn migrate(args: MigrateArgs) -> anyhow::Result<ExitCode> {
     init_logging(args.config.log_format);
     let deadline = std::time::Instant::now() + Duration::from_secs(args.wait_secs);
@@ -144,7 +192,10 @@ async fn migrate(args: MigrateArgs) -> anyhow::Result<ExitCode> {
         match todobot_server::open_store(&args.config).await {
             Ok(s) => break s,
             Err(e) if std::time::Instant::now() < deadline => {
-                tracing::warn!(error = format!("{e:#}"), "database not reachable yet; retrying");
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "database not reachable yet; retrying"
+                );
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
             Err(e) => return Err(e),

@@ -194,7 +194,11 @@ pub async fn get_task(
     ApiPath((user_id, id)): ApiPath<(String, i64)>,
 ) -> ApiResult<Json<TaskDto>> {
     user.require_self(&user_id)?;
-    let task = state.store.get_task(&user.id, id).await?.ok_or_else(not_found)?;
+    let task = state
+        .store
+        .get_task(&user.id, id)
+        .await?
+        .ok_or_else(not_found)?;
     Ok(Json(task.into()))
 }
 

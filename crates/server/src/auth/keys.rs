@@ -191,7 +191,10 @@ mod tests {
         let k2 = derive_cipher_key("another-secret-that-is-long-enough-x");
         let sealed = encrypt(&k1, b"private key bytes").unwrap();
         assert!(!sealed.contains("private"));
-        assert_eq!(decrypt(&k1, &sealed).as_deref(), Some(&b"private key bytes"[..]));
+        assert_eq!(
+            decrypt(&k1, &sealed).as_deref(),
+            Some(&b"private key bytes"[..])
+        );
         assert_eq!(decrypt(&k2, &sealed), None);
         assert_eq!(decrypt(&k1, "garbage"), None);
     }

@@ -155,7 +155,12 @@ impl AuthService {
 
     /// Signs a short-lived EdDSA access token for `user`.
     pub fn issue_access_token(&self, user: &User) -> Result<String, ApiError> {
-        self.issue_token_for(&user.id, Some(&user.email), Some(&user.name), self.access_ttl)
+        self.issue_token_for(
+            &user.id,
+            Some(&user.email),
+            Some(&user.name),
+            self.access_ttl,
+        )
     }
 
     /// Signs an access token for a subject with an explicit lifetime.
@@ -166,10 +171,6 @@ impl AuthService {
         name: Option<&str>,
         ttl: Duration,
     ) -> Result<String, ApiError> {
-        let (kid, key) = self
-            .keys
-            .signing_key()
-            .ok_or_else(|| ApiError::internal("no signing key loaded (MCP-only mode?)"))?;
         let iat = now_unix();
         let claims = Claims {
             sub: user_id.to_owned(),
@@ -180,10 +181,20 @@ impl AuthService {
             email: email.map(str::to_owned),
             name: name.map(str::to_owned),
         };
+        self.sign_claims(&claims)
+    }
+
+    /// Signs arbitrary claims with the current key (tests and tooling; normal code uses
+    /// [`AuthService::issue_access_token`]).
+    pub fn sign_claims(&self, claims: &Claims) -> Result<String, ApiError> {
+        let (kid, key) = self
+            .keys
+            .signing_key()
+            .ok_or_else(|| ApiError::internal("no signing key loaded"))?;
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(kid);
         header.typ = Some("JWT".into());
-        jsonwebtoken::encode(&header, &claims, &key).map_err(ApiError::internal)
+        jsonwebtoken::encode(&header, claims, &key).map_err(ApiError::internal)
     }
 
     /// Verifies an access token and returns who it identifies.
@@ -268,7 +279,13 @@ impl AuthService {
             + chrono::Duration::from_std(self.session_ttl).map_err(ApiError::internal)?;
         let session = self
             .store
-            .create_session(&user.id, &hash_session_token(&token), expires, ip, user_agent)
+            .create_session(
+                &user.id,
+                &hash_session_token(&token),
+                expires,
+                ip,
+                user_agent,
+            )
             .await?;
         Ok((token, session))
     }
@@ -289,7 +306,10 @@ impl AuthService {
     }
 
     pub async fn end_session(&self, token: &str) -> Result<bool, ApiError> {
-        Ok(self.store.delete_session(&hash_session_token(token)).await?)
+        Ok(self
+            .store
+            .delete_session(&hash_session_token(token))
+            .await?)
     }
 
     /// `Set-Cookie` value carrying the session token (or clearing it when `None`).

@@ -250,13 +250,23 @@ pub async fn sign_up(
     headers: HeaderMap,
     ApiJson(req): ApiJson<SignUpRequest>,
 ) -> ApiResult<Response> {
-    let email =
-        validate::email(&req.email).map_err(|_| ApiError::bad_request("INVALID_EMAIL", "Invalid email"))?;
+    let email = validate::email(&req.email)
+        .map_err(|_| ApiError::bad_request("INVALID_EMAIL", "Invalid email"))?;
     check_password(&req.password)?;
     let name = validate::name(&req.name).map_err(|e| ApiError::field("name", e))?;
-    let image = match req.image.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(url) if url.len() > 2048 || !(url.starts_with("https://") || url.starts_with("http://")) => {
-            return Err(ApiError::field("image", "image must be an http(s) URL of at most 2048 characters"));
+    let image = match req
+        .image
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(url)
+            if url.len() > 2048 || !(url.starts_with("https://") || url.starts_with("http://")) =>
+        {
+            return Err(ApiError::field(
+                "image",
+                "image must be an http(s) URL of at most 2048 characters",
+            ));
         }
         other => other.map(str::to_owned),
     };
@@ -322,8 +332,8 @@ pub async fn sign_in(
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> ApiResult<Response> {
     limit_client(&auth, "sign-in", &ip).await?;
-    let email =
-        validate::email(&req.email).map_err(|_| ApiError::bad_request("INVALID_EMAIL", "Invalid email"))?;
+    let email = validate::email(&req.email)
+        .map_err(|_| ApiError::bad_request("INVALID_EMAIL", "Invalid email"))?;
     let account_key = format!("sign-in:account:{email}");
     let failures = auth
         .store
@@ -380,7 +390,10 @@ fn invalid_credentials() -> ApiError {
 /// End the current session (cookie or `Authorization: Bearer <session token>`).
 #[utoipa::path(post, path = "/api/auth/sign-out", tag = "auth",
     responses((status = 200, description = "Signed out (also when there was no session)", body = SuccessResponse)))]
-pub async fn sign_out(State(auth): State<Arc<AuthService>>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn sign_out(
+    State(auth): State<Arc<AuthService>>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     if let Some(token) = session_token(&headers) {
         auth.end_session(&token).await?;
     }
@@ -394,7 +407,10 @@ pub async fn sign_out(State(auth): State<Arc<AuthService>>, headers: HeaderMap) 
 /// The current session and user, or `null` when not signed in.
 #[utoipa::path(get, path = "/api/auth/get-session", tag = "auth",
     responses((status = 200, description = "The session, or null", body = Option<GetSessionResponse>)))]
-pub async fn get_session(State(auth): State<Arc<AuthService>>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn get_session(
+    State(auth): State<Arc<AuthService>>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let Some(token) = session_token(&headers) else {
         return Ok(Json(serde_json::Value::Null).into_response());
     };
@@ -421,7 +437,10 @@ pub async fn get_session(State(auth): State<Arc<AuthService>>, headers: HeaderMa
         (status = 200, description = "A fresh access token", body = TokenResponse),
         (status = 401, description = "No valid session", body = ErrorBody),
     ))]
-pub async fn token(State(auth): State<Arc<AuthService>>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn token(
+    State(auth): State<Arc<AuthService>>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let token = session_token(&headers).ok_or(ApiError::Unauthorized("Not signed in."))?;
     let (_, user) = auth
         .session_for(&token)

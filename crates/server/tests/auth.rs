@@ -1,0 +1,518 @@
+//! Sign-up, sign-in, sessions and access-token verification, on SQLite and PostgreSQL.
+
+mod common;
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
+use common::{Db, SECRET, TestApp};
+use reqwest::Method;
+use serde_json::{Value, json};
+use todobot_server::auth::Claims;
+
+fn now() -> u64 {
+    chrono::Utc::now().timestamp() as u64
+}
+
+async fn sign_up_and_sign_in(db: Db) {
+    let app = TestApp::start(db).await;
+    let email = "Ada.Lovelace@Example.com";
+    let res = app
+        .client
+        .post(app.url("/api/auth/sign-up/email"))
+        .json(&json!({"name": "Ada", "email": email, "password": "analytical engine"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("set-auth-token").is_some());
+    assert!(res.headers().get("set-auth-jwt").is_some());
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("better-auth.session_token="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["user"]["email"], "ada.lovelace@example.com");
+    assert_eq!(body["user"]["name"], "Ada");
+    assert_eq!(body["user"]["emailVerified"], false);
+    let user_id = body["user"]["id"].as_str().unwrap().to_owned();
+
+    // sign in (email matched case-insensitively)
+    let (status, signin) = app
+        .call(
+            Method::POST,
+            "/api/auth/sign-in/email",
+            None,
+            Some(json!({"email": "ADA.lovelace@example.com", "password": "analytical engine"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{signin}");
+    assert_eq!(signin["redirect"], false);
+    assert_eq!(signin["user"]["id"], user_id.as_str());
+    let session = signin["token"].as_str().unwrap().to_owned();
+
+    // the session works with a bearer header and with the cookie
+    let (status, got) = app
+        .call(Method::GET, "/api/auth/get-session", Some(&session), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(got["user"]["id"], user_id.as_str());
+    assert_eq!(got["session"]["userId"], user_id.as_str());
+    let res = app
+        .client
+        .get(app.url("/api/auth/token"))
+        .header("cookie", format!("better-auth.session_token={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let jwt = res.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // the JWT is an EdDSA token with sub = user id and a kid published in the JWKS
+    let mut parts = jwt.split('.');
+    let header: Value =
+        serde_json::from_slice(&B64.decode(parts.next().unwrap()).unwrap()).unwrap();
+    let payload: Value =
+        serde_json::from_slice(&B64.decode(parts.next().unwrap()).unwrap()).unwrap();
+    assert_eq!(header["alg"], "EdDSA");
+    assert_eq!(payload["sub"], user_id.as_str());
+    assert!(payload["exp"].as_u64().unwrap() <= now() + 900 + 5);
+    let (_, jwks) = app.call(Method::GET, "/api/auth/jwks", None, None).await;
+    assert!(
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["kid"] == header["kid"] && k["crv"] == "Ed25519")
+    );
+    let (status, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/{user_id}/tasks"),
+            Some(&jwt),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // sign out revokes the session
+    let (status, out) = app
+        .call(Method::POST, "/api/auth/sign-out", Some(&session), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(out["success"], true);
+    let (status, got) = app
+        .call(Method::GET, "/api/auth/get-session", Some(&session), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(got, Value::Null);
+    let (status, err) = app
+        .call(Method::GET, "/api/auth/token", Some(&session), None)
+        .await;
+    assert_eq!(status, 401);
+    assert_eq!(err["code"], "UNAUTHORIZED");
+    app.finish().await;
+}
+
+async fn sign_up_errors(db: Db) {
+    let app = TestApp::start(db).await;
+    let user = app.sign_up("Bob").await;
+    let cases = [
+        (
+            json!({"name": "X", "email": user.email, "password": "another password"}),
+            422,
+            "USER_ALREADY_EXISTS",
+        ),
+        (
+            json!({"name": "X", "email": user.email.to_uppercase(), "password": "another password"}),
+            422,
+            "USER_ALREADY_EXISTS",
+        ),
+        (
+            json!({"name": "X", "email": "not-an-email", "password": "long enough"}),
+            400,
+            "INVALID_EMAIL",
+        ),
+        (
+            json!({"name": "X", "email": "short@example.com", "password": "short"}),
+            400,
+            "PASSWORD_TOO_SHORT",
+        ),
+        (
+            json!({"name": "X", "email": "long@example.com", "password": "x".repeat(129)}),
+            400,
+            "PASSWORD_TOO_LONG",
+        ),
+        (
+            json!({"name": "  ", "email": "blank@example.com", "password": "long enough"}),
+            422,
+            "VALIDATION_ERROR",
+        ),
+        (
+            json!({"email": "noname@example.com", "password": "long enough"}),
+            422,
+            "VALIDATION_ERROR",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let (got, err) = app
+            .call(
+                Method::POST,
+                "/api/auth/sign-up/email",
+                None,
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(got, status, "{body} -> {err}");
+        assert_eq!(err["code"], code, "{body} -> {err}");
+        assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    // malformed JSON
+    let res = app
+        .client
+        .post(app.url("/api/auth/sign-up/email"))
+        .header("content-type", "application/json")
+        .body("{\"name\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "INVALID_JSON");
+    app.finish().await;
+}
+
+async fn wrong_password(db: Db) {
+    let app = TestApp::start(db).await;
+    let user = app.sign_up("Carol").await;
+    for (email, password) in [
+        (user.email.as_str(), "wrong password"),
+        ("nobody@example.com", "correct horse battery"),
+    ] {
+        let (status, err) = app
+            .call(
+                Method::POST,
+                "/api/auth/sign-in/email",
+                None,
+                Some(json!({"email": email, "password": password})),
+            )
+            .await;
+        assert_eq!(status, 401);
+        assert_eq!(err["code"], "INVALID_EMAIL_OR_PASSWORD");
+        // the same answer whether or not the account exists
+        assert_eq!(err["message"], "Invalid email or password");
+    }
+    app.finish().await;
+}
+
+async fn sign_in_is_rate_limited(db: Db) {
+    let app = TestApp::start_with(db, |c| {
+        c.signin_max_failures_per_account = 3;
+        c.signin_max_per_client = 8;
+    })
+    .await;
+    let user = app.sign_up("Dave").await;
+    let attempt = |password: &'static str| {
+        let app = &app;
+        let email = user.email.clone();
+        async move {
+            app.call(
+                Method::POST,
+                "/api/auth/sign-in/email",
+                None,
+                Some(json!({"email": email, "password": password})),
+            )
+            .await
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(attempt("wrong password").await.0, 401);
+    }
+    // the account is now locked for the window, even with the right password
+    let (status, err) = attempt("correct horse battery").await;
+    assert_eq!(status, 429, "{err}");
+    assert_eq!(err["code"], "TOO_MANY_REQUESTS");
+    // other accounts are unaffected until the client limit is reached
+    let other = app.sign_up("Erin").await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/auth/sign-in/email",
+            None,
+            Some(json!({"email": other.email, "password": "correct horse battery"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // per-client limit: 8 attempts per window from this address (5 used so far)
+    let mut statuses = vec![];
+    for _ in 0..5 {
+        let res = app
+            .client
+            .post(app.url("/api/auth/sign-in/email"))
+            .json(&json!({"email": other.email, "password": "correct horse battery"}))
+            .send()
+            .await
+            .unwrap();
+        if res.status() == 429 {
+            assert!(res.headers().get("retry-after").is_some());
+        }
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 429, 429]);
+    app.finish().await;
+}
+
+async fn token_attacks_are_refused(db: Db) {
+    let app = TestApp::start(db).await;
+    let user = app.sign_up("Frank").await;
+    let path = format!("/api/{}/tasks", user.id);
+    let auth = &app.state.auth;
+    let iss = auth.issuer().to_owned();
+    let claims = |sub: &str, exp: u64, iss: &str| Claims {
+        sub: sub.to_owned(),
+        iat: now(),
+        exp,
+        iss: Some(iss.to_owned()),
+        aud: Some(json!(iss)),
+        email: None,
+        name: None,
+    };
+
+    // baseline: a correctly signed token works
+    let good = auth
+        .sign_claims(&claims(&user.id, now() + 600, &iss))
+        .unwrap();
+    assert_eq!(app.call(Method::GET, &path, Some(&good), None).await.0, 200);
+
+    let mut bad: Vec<(&str, String)> = vec![];
+    bad.push((
+        "expired",
+        auth.sign_claims(&claims(&user.id, now() - 120, &iss))
+            .unwrap(),
+    ));
+    bad.push((
+        "wrong issuer",
+        auth.sign_claims(&claims(&user.id, now() + 600, "https://evil.example"))
+            .unwrap(),
+    ));
+    // tampered payload: same signature, other subject
+    let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
+    let mut payload: Value = serde_json::from_slice(&B64.decode(&parts[1]).unwrap()).unwrap();
+    payload["exp"] = json!(now() + 99999);
+    parts[1] = B64.encode(serde_json::to_vec(&payload).unwrap());
+    bad.push(("tampered", parts.join(".")));
+    // alg none
+    let none_header = B64.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    bad.push(("alg none", format!("{none_header}.{}.", parts[1])));
+    bad.push(("alg none, no dot", format!("{none_header}.{}", parts[1])));
+    // a key we never issued, with our kid
+    let header: Value =
+        serde_json::from_slice(&B64.decode(good.split('.').next().unwrap()).unwrap()).unwrap();
+    let rogue = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    use ed25519_dalek::pkcs8::EncodePrivateKey;
+    let der = rogue.to_pkcs8_der().unwrap();
+    let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    h.kid = header["kid"].as_str().map(str::to_owned);
+    let forged = jsonwebtoken::encode(
+        &h,
+        &claims(&user.id, now() + 600, &iss),
+        &jsonwebtoken::EncodingKey::from_ed_der(der.as_bytes()),
+    )
+    .unwrap();
+    bad.push(("other key", forged));
+    h.kid = Some("unknown-kid".into());
+    bad.push((
+        "unknown kid",
+        jsonwebtoken::encode(
+            &h,
+            &claims(&user.id, now() + 600, &iss),
+            &jsonwebtoken::EncodingKey::from_ed_der(der.as_bytes()),
+        )
+        .unwrap(),
+    ));
+    // HS256 signed with the JWKS public key bytes (algorithm confusion)
+    let (_, jwks) = app.call(Method::GET, "/api/auth/jwks", None, None).await;
+    let x = jwks["keys"][0]["x"].as_str().unwrap().to_owned();
+    let hs = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    for secret in [
+        x.as_bytes().to_vec(),
+        B64.decode(&x).unwrap(),
+        b"wrong-secret-wrong-secret-wrong-secret".to_vec(),
+    ] {
+        bad.push((
+            "hs256 confusion",
+            jsonwebtoken::encode(
+                &hs,
+                &claims(&user.id, now() + 600, &iss),
+                &jsonwebtoken::EncodingKey::from_secret(&secret),
+            )
+            .unwrap(),
+        ));
+    }
+    bad.push(("garbage", "not.a.jwt".into()));
+    bad.push(("session token as jwt", user.session.clone()));
+
+    for (what, token) in bad {
+        let (status, err) = app.call(Method::GET, &path, Some(&token), None).await;
+        assert_eq!(status, 401, "{what} must be refused: {err}");
+        assert_eq!(err["code"], "UNAUTHORIZED", "{what}");
+    }
+    // expired tokens say so, so clients know to refresh
+    let expired = auth
+        .sign_claims(&claims(&user.id, now() - 120, &iss))
+        .unwrap();
+    assert_eq!(
+        app.call(Method::GET, &path, Some(&expired), None).await.1["message"],
+        "Token expired."
+    );
+    // no token / wrong scheme
+    assert_eq!(app.call(Method::GET, &path, None, None).await.0, 401);
+    let res = app
+        .client
+        .get(app.url(&path))
+        .header("authorization", format!("Basic {}", user.jwt))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers().get("www-authenticate").unwrap(), "Bearer");
+    app.finish().await;
+}
+
+async fn better_auth_hs256_tokens(db: Db) {
+    let app = TestApp::start(db).await;
+    // a user that exists only in a Better Auth frontend sharing BETTER_AUTH_SECRET
+    let sub = "ba_user_12345";
+    let claims = json!({"sub": sub, "exp": now() + 600, "iat": now(), "email": "frontend@example.com", "name": "Front End", "iss": "http://todobot.test"});
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    let (status, task) = app
+        .call(
+            Method::POST,
+            &format!("/api/{sub}/tasks"),
+            Some(&token),
+            Some(json!({"title": "From the frontend"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{task}");
+    assert_eq!(task["id"], 1);
+    let (status, tasks) = app
+        .call(
+            Method::GET,
+            &format!("/api/{sub}/tasks"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(tasks.as_array().unwrap().len(), 1);
+    // an untrusted issuer is refused
+    let mut other = claims.clone();
+    other["iss"] = json!("https://evil.example");
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &other,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    assert_eq!(
+        app.call(
+            Method::GET,
+            &format!("/api/{sub}/tasks"),
+            Some(&token),
+            None
+        )
+        .await
+        .0,
+        401
+    );
+    // a malformed subject is refused
+    let mut odd = claims.clone();
+    odd["sub"] = json!("../../etc/passwd");
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &odd,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    assert_eq!(
+        app.call(Method::GET, "/api/x/tasks", Some(&token), None)
+            .await
+            .0,
+        401
+    );
+    app.finish().await;
+}
+
+async fn hs256_refused_without_configured_secret(db: Db) {
+    let app = TestApp::start_with(db, |c| c.better_auth_secret = None).await;
+    let claims = json!({"sub": "someone", "exp": now() + 600});
+    // even signed with the generated development secret, HS256 is only honoured when configured
+    let generated = std::fs::read_to_string(app.state.config.data_dir.join("auth-secret")).unwrap();
+    for secret in [SECRET, generated.trim()] {
+        let token = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap();
+        assert_eq!(
+            app.call(Method::GET, "/api/someone/tasks", Some(&token), None)
+                .await
+                .0,
+            401
+        );
+    }
+    app.finish().await;
+}
+
+async fn keys_persist_across_restarts(db: Db) {
+    let app = TestApp::start(db).await;
+    let user = app.sign_up("Grace").await;
+    let (_, before) = app.call(Method::GET, "/api/auth/jwks", None, None).await;
+    let app = app.restart().await;
+    let (_, after) = app.call(Method::GET, "/api/auth/jwks", None, None).await;
+    assert_eq!(before, after, "the signing key is loaded, not regenerated");
+    // a token issued before the restart still works, and so does the session
+    assert_eq!(
+        app.call(
+            Method::GET,
+            &format!("/api/{}/tasks", user.id),
+            Some(&user.jwt),
+            None
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        app.call(Method::GET, "/api/auth/token", Some(&user.session), None)
+            .await
+            .0,
+        200
+    );
+    // private keys are stored encrypted
+    let rows = app.state.store.signing_keys().await.unwrap();
+    assert!(rows.iter().all(|r| r.private_key.starts_with("v1.")));
+    app.finish().await;
+}
+
+db_tests!(
+    sign_up_and_sign_in,
+    sign_up_errors,
+    wrong_password,
+    sign_in_is_rate_limited,
+    token_attacks_are_refused,
+    better_auth_hs256_tokens,
+    hs256_refused_without_configured_secret,
+    keys_persist_across_restarts,
+);

@@ -1,0 +1,442 @@
+//! The MCP server over Streamable HTTP, driven by rmcp's own client, on SQLite and PostgreSQL.
+
+mod common;
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use common::{Db, TestApp, TestUser};
+use reqwest::Method;
+use rmcp::{
+    ServiceExt,
+    model::{CallToolRequestParams, CallToolResult, ContentBlock},
+    service::RunningService,
+    transport::{
+        StreamableHttpClientTransport, streamable_http_client::StreamableHttpClientTransportConfig,
+    },
+};
+use serde_json::{Value, json};
+
+async fn connect(app: &TestApp, token: &str) -> RunningService<rmcp::RoleClient, ()> {
+    let config = StreamableHttpClientTransportConfig::with_uri(Arc::<str>::from(app.url("/mcp")))
+        .auth_header(token.to_owned());
+    let transport = StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
+    ().serve(transport).await.expect("MCP client connects")
+}
+
+/// The result value: structured content, or (legacy protocol versions) the JSON text block.
+fn value_of(r: &CallToolResult) -> Value {
+    if let Some(v) = &r.structured_content {
+        return v.clone();
+    }
+    r.content
+        .iter()
+        .find_map(|c| match c {
+            ContentBlock::Text(t) => serde_json::from_str(&t.text).ok(),
+            _ => None,
+        })
+        .unwrap_or(Value::Null)
+}
+
+fn text_of(r: &CallToolResult) -> String {
+    r.content
+        .iter()
+        .filter_map(|c| match c {
+            ContentBlock::Text(t) => Some(t.text.clone()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn call(
+    client: &RunningService<rmcp::RoleClient, ()>,
+    name: &str,
+    args: Value,
+) -> CallToolResult {
+    let params = CallToolRequestParams::new(name.to_owned())
+        .with_arguments(args.as_object().cloned().unwrap_or_default());
+    client.call_tool(params).await.expect("tools/call answered")
+}
+
+async fn task(app: &TestApp, user: &TestUser, id: i64) -> (u16, Value) {
+    app.call(
+        Method::GET,
+        &format!("/api/{}/tasks/{id}", user.id),
+        Some(&user.jwt),
+        None,
+    )
+    .await
+}
+
+async fn tools_are_listed_with_schemas(db: Db) {
+    let app = TestApp::start(db).await;
+    let a = app.sign_up("Ann").await;
+    let client = connect(&app, &a.jwt).await;
+    let info = client.peer_info().expect("server info");
+    assert_eq!(
+        info.server_info.as_ref().map(|s| s.name.as_str()),
+        Some("todobot")
+    );
+    let tools = client.list_all_tools().await.unwrap();
+    let mut names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "add_task",
+            "complete_task",
+            "delete_task",
+            "list_tasks",
+            "update_task"
+        ]
+    );
+    for t in &tools {
+        assert!(
+            t.description.as_deref().is_some_and(|d| d.len() > 10),
+            "{} described",
+            t.name
+        );
+        let schema = serde_json::to_value(t.input_schema.as_ref()).unwrap();
+        assert_eq!(schema["type"], "object", "{}", t.name);
+        assert!(
+            schema["properties"]["user_id"].is_object(),
+            "{} accepts user_id",
+            t.name
+        );
+    }
+    let by_name = |n: &str| tools.iter().find(|t| t.name == n).unwrap();
+    let add = serde_json::to_value(by_name("add_task").input_schema.as_ref()).unwrap();
+    assert_eq!(add["required"], json!(["title"]));
+    let complete = serde_json::to_value(by_name("complete_task").input_schema.as_ref()).unwrap();
+    assert!(
+        complete["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("task_id"))
+    );
+    let list = serde_json::to_value(by_name("list_tasks").input_schema.as_ref()).unwrap();
+    assert!(list.to_string().contains("pending") && list.to_string().contains("completed"));
+    // output schemas: object ones always; list_tasks' array schema is kept for peers on 2026-07-28+
+    for n in ["add_task", "complete_task", "delete_task", "update_task"] {
+        let out = serde_json::to_value(by_name(n).output_schema.as_ref().expect("output schema"))
+            .unwrap();
+        assert!(out.to_string().contains("task_id"), "{n}: {out}");
+    }
+    client.cancel().await.unwrap();
+    app.finish().await;
+}
+
+async fn every_tool_works_and_reaches_the_database(db: Db) {
+    let app = TestApp::start(db).await;
+    let a = app.sign_up("Ann").await;
+    let client = connect(&app, &a.jwt).await;
+
+    let r = call(
+        &client,
+        "add_task",
+        json!({"title": "Buy groceries", "description": "milk"}),
+    )
+    .await;
+    assert_eq!(r.is_error, Some(false));
+    assert_eq!(
+        value_of(&r),
+        json!({"task_id": 1, "status": "created", "title": "Buy groceries"})
+    );
+    assert!(text_of(&r).contains("Buy groceries"));
+    let (status, t) = task(&app, &a, 1).await;
+    assert_eq!(status, 200);
+    assert_eq!(t["description"], "milk");
+
+    call(&client, "add_task", json!({"title": "Pay bills"})).await;
+    let r = call(&client, "list_tasks", json!({})).await;
+    assert_eq!(
+        value_of(&r),
+        json!([{"id": 1, "title": "Buy groceries", "completed": false}, {"id": 2, "title": "Pay bills", "completed": false}])
+    );
+
+    let r = call(&client, "complete_task", json!({"task_id": 1})).await;
+    assert_eq!(
+        value_of(&r),
+        json!({"task_id": 1, "status": "completed", "title": "Buy groceries"})
+    );
+    assert_eq!(task(&app, &a, 1).await.1["completed"], true);
+    let r = call(&client, "list_tasks", json!({"status": "pending"})).await;
+    assert_eq!(
+        value_of(&r),
+        json!([{"id": 2, "title": "Pay bills", "completed": false}])
+    );
+    let r = call(&client, "list_tasks", json!({"status": "completed"})).await;
+    assert_eq!(
+        value_of(&r),
+        json!([{"id": 1, "title": "Buy groceries", "completed": true}])
+    );
+    // reopen
+    let r = call(
+        &client,
+        "complete_task",
+        json!({"task_id": 1, "completed": false}),
+    )
+    .await;
+    assert_eq!(value_of(&r)["status"], "reopened");
+    assert_eq!(task(&app, &a, 1).await.1["completed"], false);
+
+    let r = call(
+        &client,
+        "update_task",
+        json!({"task_id": 2, "title": "Pay electricity bill", "description": "before Friday"}),
+    )
+    .await;
+    assert_eq!(
+        value_of(&r),
+        json!({"task_id": 2, "status": "updated", "title": "Pay electricity bill"})
+    );
+    let (_, t) = task(&app, &a, 2).await;
+    assert_eq!(
+        (t["title"].as_str(), t["description"].as_str()),
+        (Some("Pay electricity bill"), Some("before Friday"))
+    );
+
+    let r = call(&client, "delete_task", json!({"task_id": 2})).await;
+    assert_eq!(
+        value_of(&r),
+        json!({"task_id": 2, "status": "deleted", "title": "Pay electricity bill"})
+    );
+    assert_eq!(task(&app, &a, 2).await.0, 404);
+
+    // errors are tool errors, not crashes, and change nothing
+    for (name, args, needle) in [
+        ("complete_task", json!({"task_id": 99}), "not found"),
+        ("delete_task", json!({"task_id": 99}), "not found"),
+        (
+            "update_task",
+            json!({"task_id": 99, "title": "x"}),
+            "not found",
+        ),
+        ("update_task", json!({"task_id": 1}), "Nothing to update"),
+        ("add_task", json!({"title": ""}), "title"),
+        ("add_task", json!({"title": "x".repeat(201)}), "200"),
+        (
+            "update_task",
+            json!({"task_id": 1, "description": "d".repeat(1001)}),
+            "1000",
+        ),
+    ] {
+        let r = call(&client, name, args.clone()).await;
+        assert_eq!(r.is_error, Some(true), "{name} {args}");
+        assert!(text_of(&r).contains(needle), "{name}: {}", text_of(&r));
+    }
+    // arguments of the wrong shape are refused by the protocol layer
+    let params = CallToolRequestParams::new("complete_task")
+        .with_arguments(json!({"task_id": "one"}).as_object().cloned().unwrap());
+    let outcome = client.call_tool(params).await;
+    assert!(
+        outcome.is_err() || outcome.as_ref().is_ok_and(|r| r.is_error == Some(true)),
+        "{outcome:?}"
+    );
+    let tasks = app.tasks(&a).await;
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0]["title"], "Buy groceries");
+    client.cancel().await.unwrap();
+    app.finish().await;
+}
+
+async fn a_token_never_reaches_another_users_tasks(db: Db) {
+    let app = TestApp::start(db).await;
+    let a = app.sign_up("Alice").await;
+    let b = app.sign_up("Bob").await;
+    app.create_task(&b, "Bob's private task").await;
+    app.create_task(&b, "Bob's other task").await;
+    app.create_task(&a, "Alice's task").await;
+    let client = connect(&app, &a.jwt).await;
+
+    // naming B's user_id is refused for every tool
+    for (name, args) in [
+        ("add_task", json!({"user_id": b.id, "title": "planted"})),
+        ("list_tasks", json!({"user_id": b.id})),
+        ("complete_task", json!({"user_id": b.id, "task_id": 1})),
+        ("delete_task", json!({"user_id": b.id, "task_id": 1})),
+        (
+            "update_task",
+            json!({"user_id": b.id, "task_id": 1, "title": "hacked"}),
+        ),
+    ] {
+        let r = call(&client, name, args).await;
+        assert_eq!(r.is_error, Some(true), "{name}");
+        assert!(
+            text_of(&r).contains("Access denied"),
+            "{name}: {}",
+            text_of(&r)
+        );
+        assert!(!text_of(&r).contains("Bob's"), "{name} leaks nothing");
+    }
+    // B's task ids reach only A's own tasks: A has task 1 only; 2 is B's and invisible
+    for (name, args) in [
+        ("complete_task", json!({"task_id": 2})),
+        ("delete_task", json!({"task_id": 2})),
+        ("update_task", json!({"task_id": 2, "title": "hacked"})),
+    ] {
+        let r = call(&client, name, args).await;
+        assert_eq!(r.is_error, Some(true), "{name}");
+        assert!(text_of(&r).contains("not found"));
+    }
+    // A's own user_id is fine; list shows only A's tasks
+    let r = call(&client, "list_tasks", json!({"user_id": a.id})).await;
+    assert_eq!(
+        value_of(&r),
+        json!([{"id": 1, "title": "Alice's task", "completed": false}])
+    );
+    // acting on "task 1" touches A's task 1, not B's
+    call(&client, "complete_task", json!({"task_id": 1})).await;
+    call(
+        &client,
+        "update_task",
+        json!({"task_id": 1, "title": "Alice renamed"}),
+    )
+    .await;
+    let b_tasks = app.tasks(&b).await;
+    assert_eq!(b_tasks.len(), 2);
+    assert_eq!(b_tasks[0]["title"], "Bob's private task");
+    assert_eq!(b_tasks[0]["completed"], false);
+    assert_eq!(b_tasks[1]["title"], "Bob's other task");
+    client.cancel().await.unwrap();
+
+    // B's own token sees B's tasks
+    let client_b = connect(&app, &b.jwt).await;
+    let r = call(&client_b, "list_tasks", json!({})).await;
+    assert_eq!(value_of(&r).as_array().unwrap().len(), 2);
+    client_b.cancel().await.unwrap();
+    app.finish().await;
+}
+
+async fn unauthenticated_and_foreign_host_requests_are_refused(db: Db) {
+    let app = TestApp::start(db).await;
+    let a = app.sign_up("Ann").await;
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}});
+    let post = |token: Option<&str>, host: Option<&str>| {
+        let mut req = app
+            .client
+            .post(app.url("/mcp"))
+            .header("accept", "application/json, text/event-stream")
+            .json(&init);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(h) = host {
+            req = req.header("host", h);
+        }
+        req.send()
+    };
+    let res = post(None, None).await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers().get("www-authenticate").unwrap(), "Bearer");
+    assert_eq!(post(Some("not-a-token"), None).await.unwrap().status(), 401);
+    assert_eq!(
+        post(Some(&a.session), None).await.unwrap().status(),
+        401,
+        "a session token is not an access token"
+    );
+    let res = post(Some(&a.jwt), Some("evil.example.com")).await.unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "FORBIDDEN_HOST");
+    let res = post(Some(&a.jwt), Some("localhost.evil.example.com:80"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // the configured public host and loopback are accepted
+    assert_eq!(
+        post(Some(&a.jwt), Some("todobot.test"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(post(Some(&a.jwt), None).await.unwrap().status(), 200);
+
+    // the rmcp client without a token cannot even initialize
+    let transport = StreamableHttpClientTransport::with_client(
+        reqwest::Client::new(),
+        StreamableHttpClientTransportConfig::with_uri(Arc::<str>::from(app.url("/mcp"))),
+    );
+    assert!(
+        tokio::time::timeout(Duration::from_secs(10), ().serve(transport))
+            .await
+            .expect("no hang")
+            .is_err()
+    );
+    // nor with a foreign Host header
+    let mut headers = HashMap::new();
+    headers.insert(
+        http::HeaderName::from_static("host"),
+        http::HeaderValue::from_static("evil.example.com"),
+    );
+    let config = StreamableHttpClientTransportConfig::with_uri(Arc::<str>::from(app.url("/mcp")))
+        .auth_header(a.jwt.clone())
+        .custom_headers(headers);
+    let transport = StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
+    assert!(
+        tokio::time::timeout(Duration::from_secs(10), ().serve(transport))
+            .await
+            .expect("no hang")
+            .is_err()
+    );
+    app.finish().await;
+}
+
+async fn allowed_hosts_are_configurable(db: Db) {
+    let app = TestApp::start_with(db, |c| {
+        c.mcp_allowed_hosts = vec!["todo.example.com".into()]
+    })
+    .await;
+    let a = app.sign_up("Ann").await;
+    let status = |host: &'static str| {
+        let app = &app;
+        let jwt = a.jwt.clone();
+        async move {
+            app.client
+                .post(app.url("/mcp"))
+                .header("accept", "application/json, text/event-stream")
+                .header("host", host)
+                .bearer_auth(jwt)
+                .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                    "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status("todo.example.com").await, 200);
+    assert_eq!(status("todo.example.com:443").await, 200);
+    assert_eq!(status("other.example.com").await, 403);
+    app.finish().await;
+}
+
+async fn stateless_any_replica_answers(db: Db) {
+    // two servers on one database: a session started on one continues on the other
+    let app1 = TestApp::start(db).await;
+    let a = app1.sign_up("Ann").await;
+    let client = connect(&app1, &a.jwt).await;
+    call(&client, "add_task", json!({"title": "Before restart"})).await;
+    let app2 = app1.restart().await;
+    // a new client against the restarted server keeps working; nothing lived in memory
+    let client2 = connect(&app2, &a.jwt).await;
+    let r = call(&client2, "list_tasks", json!({})).await;
+    assert_eq!(
+        value_of(&r),
+        json!([{"id": 1, "title": "Before restart", "completed": false}])
+    );
+    drop(client);
+    client2.cancel().await.unwrap();
+    app2.finish().await;
+}
+
+db_tests!(
+    tools_are_listed_with_schemas,
+    every_tool_works_and_reaches_the_database,
+    a_token_never_reaches_another_users_tasks,
+    unauthenticated_and_foreign_host_requests_are_refused,
+    allowed_hosts_are_configurable,
+    stateless_any_replica_answers,
+);

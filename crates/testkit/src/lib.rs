@@ -1,0 +1,1 @@
+//! Test utilities shared by todobot crates (mock OpenAI-compatible LLM server).
