@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub store: Store,
     pub auth: Arc<AuthService>,
     pub config: Arc<Config>,
+    /// The chat agent (holds no conversation state).
+    pub agent: Arc<todobot_agent::Agent>,
 }
 
 impl FromRef<AppState> for Arc<AuthService> {
@@ -139,10 +142,12 @@ pub async fn build_state_for(config: Config, role: Role) -> anyhow::Result<AppSt
     let auth = AuthService::new(store.clone(), &config, &secret, role == Role::Web)
         .await
         .context("cannot load signing keys")?;
+    let agent = chat::build_agent(&config)?;
     Ok(AppState {
         store,
         auth: Arc::new(auth),
         config: Arc::new(config),
+        agent: Arc::new(agent),
     })
 }
 
@@ -192,6 +197,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(auth::routes::router())
         .merge(api::tasks::router())
+        .merge(api::chat::router())
         .route("/api/config", get(web::public_config));
     let mut app = Router::new()
         .merge(api)

@@ -29,6 +29,11 @@ use crate::{api, auth, error, health, web};
         api::tasks::update_task,
         api::tasks::delete_task,
         api::tasks::complete_task,
+        api::chat::chat,
+        api::chat::list_conversations,
+        api::chat::get_conversation,
+        api::chat::delete_conversation,
+        api::chat::list_messages,
         health::healthz,
         health::readyz,
         web::public_config,
@@ -38,6 +43,7 @@ use crate::{api, auth, error, health, web};
     tags(
         (name = "auth", description = "Accounts, sessions and access tokens"),
         (name = "tasks", description = "Your tasks"),
+        (name = "chat", description = "Talk to the assistant; conversations and their messages"),
         (name = "operations", description = "Health and configuration"),
     )
 )]

@@ -19,6 +19,8 @@ pub type Message = messages::Model;
 pub enum Role {
     User,
     Assistant,
+    /// A UI widget the assistant showed (ChatKit), content = the widget JSON.
+    Widget,
 }
 
 impl Role {
@@ -26,6 +28,7 @@ impl Role {
         match self {
             Role::User => "user",
             Role::Assistant => "assistant",
+            Role::Widget => "widget",
         }
     }
 }

@@ -1,3 +1,4 @@
 //! The REST API.
 
+pub mod chat;
 pub mod tasks;

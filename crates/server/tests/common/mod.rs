@@ -180,6 +180,11 @@ impl TestApp {
         Self::start_config(db, config, dir, schema).await
     }
 
+    /// Stops the server but keeps its database (for `finish` later).
+    pub async fn stop(&mut self) {
+        self.stop_server().await;
+    }
+
     async fn stop_server(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

@@ -1,0 +1,355 @@
+//! Stateless chat: POST /api/{user_id}/chat, and reading conversations back.
+
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use todobot_store::{Message, MessageOrder, validate};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    AppState,
+    auth::AuthUser,
+    chat::{self, TurnInput},
+    error::{ApiError, ApiResult, ErrorBody},
+    extract::{ApiJson, ApiPath, ApiQuery},
+};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChatRequest {
+    /// Continue this conversation; omit to start a new one.
+    #[serde(default)]
+    pub conversation_id: Option<i64>,
+    /// What you want, in plain language (1..8000 characters).
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ToolCallDto {
+    pub name: String,
+    pub arguments: Value,
+    pub result: Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatResponse {
+    pub conversation_id: i64,
+    /// The assistant's reply.
+    pub response: String,
+    /// The MCP tool calls the assistant made, in order, with their results.
+    pub tool_calls: Vec<ToolCallDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationDto {
+    pub id: i64,
+    pub title: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationPage {
+    pub data: Vec<ConversationDto>,
+    pub has_more: bool,
+    /// Pass as `after` to get the next page.
+    pub after: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageDto {
+    pub id: i64,
+    /// `user`, `assistant` or `widget`.
+    pub role: String,
+    pub content: String,
+    pub tool_calls: Vec<ToolCallDto>,
+    /// `ok`, or `error` for an assistant message reporting a failed turn.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessagePage {
+    pub data: Vec<MessageDto>,
+    pub has_more: bool,
+    pub after: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// 1..=100 (default 20 for conversations, 100 for messages)
+    pub limit: Option<u64>,
+    /// Cursor: the last id of the previous page.
+    pub after: Option<i64>,
+    /// `asc` or `desc` (default: newest first for conversations, oldest first for messages)
+    pub order: Option<String>,
+}
+
+impl PageQuery {
+    fn parse(
+        &self,
+        default_limit: u64,
+        default_order: MessageOrder,
+    ) -> ApiResult<(u64, MessageOrder)> {
+        let limit = self.limit.unwrap_or(default_limit);
+        if !(1..=100).contains(&limit) {
+            return Err(ApiError::field("limit", "limit must be between 1 and 100"));
+        }
+        let order = match self.order.as_deref() {
+            None => default_order,
+            Some("asc") => MessageOrder::Asc,
+            Some("desc") => MessageOrder::Desc,
+            Some(_) => return Err(ApiError::field("order", "order must be asc or desc")),
+        };
+        Ok((limit, order))
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/{user_id}/chat", post(chat))
+        .route("/api/{user_id}/conversations", get(list_conversations))
+        .route(
+            "/api/{user_id}/conversations/{id}",
+            get(get_conversation).delete(delete_conversation),
+        )
+        .route(
+            "/api/{user_id}/conversations/{id}/messages",
+            get(list_messages),
+        )
+}
+
+fn tool_dtos(m: &Message) -> Vec<ToolCallDto> {
+    chat::stored_tool_calls(m)
+        .into_iter()
+        .map(|c| ToolCallDto {
+            name: c.name,
+            arguments: c.arguments,
+            result: c.result,
+        })
+        .collect()
+}
+
+/// Send a chat message.
+///
+/// The message is stored before the assistant runs; the reply and every tool call are stored before
+/// this returns. When the model fails, the reply is an error status whose message says what
+/// happened; the `x-conversation-id` header names the conversation (new or existing).
+#[utoipa::path(post, path = "/api/{user_id}/chat", tag = "chat", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Your user id")),
+    request_body = ChatRequest,
+    responses(
+        (status = 200, description = "The assistant's reply", body = ChatResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "user_id is not you", body = ErrorBody),
+        (status = 404, description = "You have no such conversation", body = ErrorBody),
+        (status = 409, description = "The conversation is busy with another message", body = ErrorBody),
+        (status = 422, description = "Empty or too long message", body = ErrorBody),
+        (status = 429, description = "The language model is rate limiting", body = ErrorBody),
+        (status = 502, description = "The language model failed or sent an invalid response", body = ErrorBody),
+        (status = 503, description = "Tasks unavailable (database or MCP service down)", body = ErrorBody),
+        (status = 504, description = "The language model timed out", body = ErrorBody),
+    ))]
+pub async fn chat(
+    user: AuthUser,
+    State(state): State<AppState>,
+    ApiPath(user_id): ApiPath<String>,
+    ApiJson(req): ApiJson<ChatRequest>,
+) -> ApiResult<Response> {
+    user.require_self(&user_id)?;
+    let text = validate::message(&req.message).map_err(|e| ApiError::field("message", e))?;
+    let conversation = match req.conversation_id {
+        Some(id) => state
+            .store
+            .get_conversation(&user.id, id)
+            .await?
+            .ok_or(ApiError::NotFound("conversation"))?,
+        None => {
+            state
+                .store
+                .create_conversation(&user.id, Some(&chat::title_from(&text)))
+                .await?
+        }
+    };
+    let cid = conversation.id;
+    let with_id = |mut res: Response| {
+        if let Ok(v) = HeaderValue::from_str(&cid.to_string()) {
+            res.headers_mut().insert("x-conversation-id", v);
+        }
+        res
+    };
+    let agent = state.agent.clone();
+    let result = match chat::run_turn(
+        &state,
+        &agent,
+        &user,
+        conversation,
+        TurnInput::Message(text),
+        None,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return Ok(with_id(e.into_response())),
+    };
+    if let Some(kind) = result.failure {
+        return Ok(with_id(
+            chat::failure_error(kind, &result.reply.content).into_response(),
+        ));
+    }
+    let body = ChatResponse {
+        conversation_id: cid,
+        response: result.reply.content,
+        tool_calls: result
+            .tool_calls
+            .into_iter()
+            .map(|c| ToolCallDto {
+                name: c.name,
+                arguments: c.arguments,
+                result: c.result,
+            })
+            .collect(),
+    };
+    Ok(with_id(Json(body).into_response()))
+}
+
+fn conversation_dto(c: todobot_store::Conversation) -> ConversationDto {
+    ConversationDto {
+        id: c.id,
+        title: c.title,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+    }
+}
+
+/// List your conversations (newest first by default).
+#[utoipa::path(get, path = "/api/{user_id}/conversations", tag = "chat", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Your user id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of conversations", body = ConversationPage),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "user_id is not you", body = ErrorBody),
+        (status = 422, description = "Bad paging parameters", body = ErrorBody),
+    ))]
+pub async fn list_conversations(
+    user: AuthUser,
+    State(state): State<AppState>,
+    ApiPath(user_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<ConversationPage>> {
+    user.require_self(&user_id)?;
+    let (limit, order) = q.parse(20, MessageOrder::Desc)?;
+    let mut rows = state
+        .store
+        .list_conversations(&user.id, order, q.after, limit + 1)
+        .await?;
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let after = rows.last().map(|c| c.id);
+    Ok(Json(ConversationPage {
+        data: rows.into_iter().map(conversation_dto).collect(),
+        has_more,
+        after,
+    }))
+}
+
+/// Get one conversation.
+#[utoipa::path(get, path = "/api/{user_id}/conversations/{id}", tag = "chat", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Your user id"), ("id" = i64, Path, description = "Conversation id")),
+    responses(
+        (status = 200, description = "The conversation", body = ConversationDto),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "user_id is not you", body = ErrorBody),
+        (status = 404, description = "You have no such conversation", body = ErrorBody),
+    ))]
+pub async fn get_conversation(
+    user: AuthUser,
+    State(state): State<AppState>,
+    ApiPath((user_id, id)): ApiPath<(String, i64)>,
+) -> ApiResult<Json<ConversationDto>> {
+    user.require_self(&user_id)?;
+    let c = state
+        .store
+        .get_conversation(&user.id, id)
+        .await?
+        .ok_or(ApiError::NotFound("conversation"))?;
+    Ok(Json(conversation_dto(c)))
+}
+
+/// Delete a conversation and its messages.
+#[utoipa::path(delete, path = "/api/{user_id}/conversations/{id}", tag = "chat", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Your user id"), ("id" = i64, Path, description = "Conversation id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "user_id is not you", body = ErrorBody),
+        (status = 404, description = "You have no such conversation", body = ErrorBody),
+    ))]
+pub async fn delete_conversation(
+    user: AuthUser,
+    State(state): State<AppState>,
+    ApiPath((user_id, id)): ApiPath<(String, i64)>,
+) -> ApiResult<StatusCode> {
+    user.require_self(&user_id)?;
+    if state.store.delete_conversation(&user.id, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound("conversation"))
+    }
+}
+
+/// Read a conversation's messages (oldest first by default), with the tool calls of each reply.
+#[utoipa::path(get, path = "/api/{user_id}/conversations/{id}/messages", tag = "chat", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Your user id"), ("id" = i64, Path, description = "Conversation id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of messages", body = MessagePage),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "user_id is not you", body = ErrorBody),
+        (status = 404, description = "You have no such conversation", body = ErrorBody),
+        (status = 422, description = "Bad paging parameters", body = ErrorBody),
+    ))]
+pub async fn list_messages(
+    user: AuthUser,
+    State(state): State<AppState>,
+    ApiPath((user_id, id)): ApiPath<(String, i64)>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<MessagePage>> {
+    user.require_self(&user_id)?;
+    let (limit, order) = q.parse(100, MessageOrder::Asc)?;
+    state
+        .store
+        .get_conversation(&user.id, id)
+        .await?
+        .ok_or(ApiError::NotFound("conversation"))?;
+    let mut rows = state
+        .store
+        .list_messages(&user.id, id, order, q.after, limit + 1)
+        .await?;
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let after = rows.last().map(|m| m.id);
+    Ok(Json(MessagePage {
+        data: rows
+            .into_iter()
+            .map(|m| MessageDto {
+                id: m.id,
+                tool_calls: tool_dtos(&m),
+                role: m.role,
+                content: m.content,
+                status: m.status,
+                created_at: m.created_at,
+            })
+            .collect(),
+        has_more,
+        after,
+    }))
+}

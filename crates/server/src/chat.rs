@@ -1,0 +1,306 @@
+//! One chat turn, shared by the REST chat endpoint and the ChatKit endpoint.
+//!
+//! Stateless: the conversation is reloaded from the database on every turn. Order of writes:
+//! take the conversation's turn lease (so two turns of one conversation never interleave, on any
+//! replica) → store the user's message → load a bounded history window → run the agent with an MCP
+//! client session bound to the user → store the reply with every tool call and result → release.
+//! A failed turn still stores the user's message and an assistant message saying what went wrong.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::http::StatusCode;
+use chrono::Utc;
+use serde_json::Value;
+use todobot_agent::{
+    Agent, AgentConfig, AgentError, EventSink, FailureKind, HistoryMessage, HistoryRole,
+    ModelConfig, OpenAiConfig, ToolCallRecord,
+};
+use todobot_mcp::McpClient;
+use todobot_store::{Conversation, Message, NewMessage, Role as MsgRole};
+
+use crate::{
+    AppState,
+    auth::AuthUser,
+    config::{Config, LlmProvider},
+    error::ApiError,
+};
+
+/// Builds the agent the configuration asks for.
+pub fn build_agent(config: &Config) -> anyhow::Result<Agent> {
+    let model = match config.resolved_llm_provider() {
+        LlmProvider::Openai => ModelConfig::OpenAi(OpenAiConfig {
+            base_url: config.openai_base_url.clone(),
+            api_key: config
+                .openai_api_key
+                .as_ref()
+                .map(|k| k.expose().to_owned())
+                .filter(|k| !k.trim().is_empty()),
+            model: config.openai_model.clone(),
+            timeout: Duration::from_secs(config.llm_timeout_secs.max(1)),
+            max_retries: config.llm_max_retries,
+        }),
+        _ => ModelConfig::Local,
+    };
+    Agent::new(AgentConfig {
+        model,
+        max_turns: config.agent_max_turns.max(1),
+    })
+    .map_err(anyhow::Error::msg)
+}
+
+/// The outcome of a turn.
+pub struct TurnResult {
+    pub conversation: Conversation,
+    pub user_message: Message,
+    /// The stored assistant message (status `ok`, or `error` for a failed turn).
+    pub reply: Message,
+    pub tool_calls: Vec<ToolCallRecord>,
+    pub failure: Option<FailureKind>,
+}
+
+/// How long a turn may hold its conversation before another request may take over (crash safety).
+fn lease_duration(config: &Config) -> Duration {
+    let per_request = config.llm_timeout_secs.max(1) * (u64::from(config.llm_max_retries) + 1);
+    Duration::from_secs((per_request * config.agent_max_turns.max(1) as u64 + 30).min(900))
+}
+
+/// Waits for the conversation's turn lease; turns of one conversation run one at a time, in order.
+async fn acquire_turn(
+    state: &AppState,
+    user_id: &str,
+    conversation_id: i64,
+) -> Result<(), ApiError> {
+    let lease = lease_duration(&state.config);
+    let deadline = tokio::time::Instant::now() + lease;
+    let mut wait = Duration::from_millis(10);
+    loop {
+        let until = Utc::now()
+            + chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::seconds(300));
+        if state
+            .store
+            .try_acquire_turn(user_id, conversation_id, until)
+            .await?
+        {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ApiError::client(
+                StatusCode::CONFLICT,
+                "CONVERSATION_BUSY",
+                "This conversation is still answering another message. Please try again.",
+            ));
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_millis(200));
+    }
+}
+
+/// A conversation title from its first message.
+pub fn title_from(message: &str) -> String {
+    let line = message.lines().next().unwrap_or("").trim();
+    let mut title: String = line.chars().take(60).collect();
+    if line.chars().count() > 60 {
+        title = title.trim_end().to_owned();
+        title.push('…');
+    }
+    if title.is_empty() {
+        "New conversation".to_owned()
+    } else {
+        title
+    }
+}
+
+/// The stored messages of the history window, in the agent's shape.
+pub fn to_history(messages: &[Message]) -> Vec<HistoryMessage> {
+    messages
+        .iter()
+        .filter_map(|m| match m.role.as_str() {
+            "user" => Some(HistoryMessage::user(m.content.clone())),
+            "assistant" => Some(HistoryMessage {
+                role: HistoryRole::Assistant,
+                content: m.content.clone(),
+                tool_calls: stored_tool_calls(m),
+                failed: m.status != "ok",
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The tool calls stored with a message.
+pub fn stored_tool_calls(m: &Message) -> Vec<ToolCallRecord> {
+    m.tool_calls
+        .as_ref()
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+/// Opens an MCP client session for the user: over Streamable HTTP with a freshly minted access
+/// token when MCP_URL names a separate service, else in-process.
+pub async fn open_tools(state: &AppState, user: &AuthUser) -> Result<McpClient, AgentError> {
+    match &state.config.mcp_url {
+        Some(url) => {
+            let token = state
+                .auth
+                .issue_token_for(
+                    &user.id,
+                    user.email.as_deref(),
+                    user.name.as_deref(),
+                    Duration::from_secs(300),
+                )
+                .map_err(|e| AgentError::new(FailureKind::ToolsUnavailable, e.to_string()))?;
+            McpClient::connect_http(url, &token, Duration::from_secs(15))
+                .await
+                .map_err(|e| AgentError::new(FailureKind::ToolsUnavailable, e.to_string()))
+        }
+        None => McpClient::in_process(state.store.clone(), &user.id)
+            .await
+            .map_err(|e| AgentError::new(FailureKind::ToolsUnavailable, e.to_string())),
+    }
+}
+
+/// The HTTP error for a failed turn.
+pub fn failure_error(kind: FailureKind, message: &str) -> ApiError {
+    let (status, code) = match kind {
+        FailureKind::Timeout => (StatusCode::GATEWAY_TIMEOUT, "LLM_TIMEOUT"),
+        FailureKind::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "LLM_RATE_LIMITED"),
+        FailureKind::Unavailable => (StatusCode::BAD_GATEWAY, "LLM_UNAVAILABLE"),
+        FailureKind::BadResponse => (StatusCode::BAD_GATEWAY, "LLM_BAD_RESPONSE"),
+        FailureKind::ToolsUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "TOOLS_UNAVAILABLE"),
+    };
+    ApiError::Upstream {
+        status,
+        code,
+        message: message.to_owned(),
+    }
+}
+
+/// What starts a turn.
+pub enum TurnInput {
+    /// A new user message.
+    Message(String),
+    /// Answer again the existing user message `message_id` (its later messages are removed).
+    Retry { message_id: i64 },
+}
+
+/// Runs one turn in `conversation` (which must be the user's).
+pub async fn run_turn(
+    state: &AppState,
+    agent: &Arc<Agent>,
+    user: &AuthUser,
+    conversation: Conversation,
+    input: TurnInput,
+    events: Option<&EventSink>,
+) -> Result<TurnResult, ApiError> {
+    let cid = conversation.id;
+    acquire_turn(state, &user.id, cid).await?;
+    let result = turn_locked(state, agent, user, conversation, input, events).await;
+    if let Err(e) = state.store.release_turn(&user.id, cid).await {
+        tracing::warn!(error = %e, conversation_id = cid, "could not release the turn lease (it will expire)");
+    }
+    result
+}
+
+async fn turn_locked(
+    state: &AppState,
+    agent: &Arc<Agent>,
+    user: &AuthUser,
+    conversation: Conversation,
+    input: TurnInput,
+    events: Option<&EventSink>,
+) -> Result<TurnResult, ApiError> {
+    let cid = conversation.id;
+    let user_message = match input {
+        TurnInput::Message(text) => state
+            .store
+            .append_message(
+                &user.id,
+                cid,
+                NewMessage {
+                    role: MsgRole::User,
+                    content: text,
+                    tool_calls: None,
+                    status: "ok",
+                },
+            )
+            .await?
+            .ok_or(ApiError::NotFound("conversation"))?,
+        TurnInput::Retry { message_id } => {
+            let m = state
+                .store
+                .get_message(&user.id, cid, message_id)
+                .await?
+                .filter(|m| m.role == "user")
+                .ok_or(ApiError::NotFound("message"))?;
+            state
+                .store
+                .delete_messages_after(&user.id, cid, message_id)
+                .await?;
+            m
+        }
+    };
+    let window = state
+        .store
+        .recent_messages(&user.id, cid, state.config.history_window.max(1) as u64)
+        .await?;
+    let history = to_history(&window);
+
+    let started = std::time::Instant::now();
+    let outcome = match open_tools(state, user).await {
+        Ok(client) => {
+            let r = agent.run_turn(&client, &history, events).await;
+            client.close().await;
+            r
+        }
+        Err(e) => Err(e),
+    };
+    let model = agent.model_name().to_owned();
+    metrics::histogram!("todobot_chat_turn_seconds", "model" => if model == "local" { "local" } else { "openai" })
+        .record(started.elapsed().as_secs_f64());
+
+    let (content, tool_calls, status, failure) = match outcome {
+        Ok(out) => (out.reply, out.tool_calls, "ok", None),
+        Err(e) => {
+            tracing::warn!(kind = ?e.kind, detail = %e.detail, conversation_id = cid, "chat turn failed");
+            metrics::counter!("todobot_chat_failures_total", "kind" => format!("{:?}", e.kind))
+                .increment(1);
+            (
+                e.user_message().to_owned(),
+                e.tool_calls,
+                "error",
+                Some(e.kind),
+            )
+        }
+    };
+    let tool_json = if tool_calls.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_value(&tool_calls).unwrap_or(Value::Null))
+    };
+    let reply = state
+        .store
+        .append_message(
+            &user.id,
+            cid,
+            NewMessage {
+                role: MsgRole::Assistant,
+                content,
+                tool_calls: tool_json,
+                status,
+            },
+        )
+        .await?
+        .ok_or(ApiError::NotFound("conversation"))?;
+    let conversation = state
+        .store
+        .get_conversation(&user.id, cid)
+        .await?
+        .unwrap_or(conversation);
+    Ok(TurnResult {
+        conversation,
+        user_message,
+        reply,
+        tool_calls,
+        failure,
+    })
+}
