@@ -17,6 +17,7 @@ use todobot_agent::{
 };
 use todobot_mcp::McpClient;
 use todobot_store::{Conversation, Message, NewMessage, Role as MsgRole};
+use tokio::sync::oneshot;
 
 use crate::{
     AppState,
@@ -62,6 +63,15 @@ pub struct TurnResult {
 fn lease_duration(config: &Config) -> Duration {
     let per_request = config.llm_timeout_secs.max(1) * (u64::from(config.llm_max_retries) + 1);
     Duration::from_secs((per_request * config.agent_max_turns.max(1) as u64 + 30).min(900))
+}
+
+/// Waits for the conversation's turn lease (public for actions that change a conversation).
+pub async fn acquire_turn_for_action(
+    state: &AppState,
+    user_id: &str,
+    conversation_id: i64,
+) -> Result<(), ApiError> {
+    acquire_turn(state, user_id, conversation_id).await
 }
 
 /// Waits for the conversation's turn lease; turns of one conversation run one at a time, in order.
@@ -191,10 +201,11 @@ pub async fn run_turn(
     conversation: Conversation,
     input: TurnInput,
     events: Option<&EventSink>,
+    user_stored: Option<oneshot::Sender<Message>>,
 ) -> Result<TurnResult, ApiError> {
     let cid = conversation.id;
     acquire_turn(state, &user.id, cid).await?;
-    let result = turn_locked(state, agent, user, conversation, input, events).await;
+    let result = turn_locked(state, agent, user, conversation, input, events, user_stored).await;
     if let Err(e) = state.store.release_turn(&user.id, cid).await {
         tracing::warn!(error = %e, conversation_id = cid, "could not release the turn lease (it will expire)");
     }
@@ -208,6 +219,7 @@ async fn turn_locked(
     conversation: Conversation,
     input: TurnInput,
     events: Option<&EventSink>,
+    user_stored: Option<oneshot::Sender<Message>>,
 ) -> Result<TurnResult, ApiError> {
     let cid = conversation.id;
     let user_message = match input {
@@ -239,6 +251,9 @@ async fn turn_locked(
             m
         }
     };
+    if let Some(tx) = user_stored {
+        let _ = tx.send(user_message.clone());
+    }
     let window = state
         .store
         .recent_messages(&user.id, cid, state.config.history_window.max(1) as u64)

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod chat;
+pub mod chatkit;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -198,6 +199,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes::router())
         .merge(api::tasks::router())
         .merge(api::chat::router())
+        .merge(chatkit::router())
         .route("/api/config", get(web::public_config));
     let mut app = Router::new()
         .merge(api)

@@ -284,6 +284,25 @@ impl Store {
             .map_err(StoreError::from)
     }
 
+    /// Replaces a message's content (a widget whose state changed). True when it existed.
+    pub async fn update_message_content(
+        &self,
+        user_id: &str,
+        conversation_id: i64,
+        id: i64,
+        content: String,
+    ) -> Result<bool, StoreError> {
+        messages::Entity::update_many()
+            .col_expr(messages::Column::Content, Expr::value(content))
+            .filter(messages::Column::ConversationId.eq(conversation_id))
+            .filter(messages::Column::UserId.eq(user_id))
+            .filter(messages::Column::Id.eq(id))
+            .exec(&self.db)
+            .await
+            .map(|r| r.rows_affected > 0)
+            .map_err(StoreError::from)
+    }
+
     /// Records `positive`/`negative` feedback on the given messages of a conversation.
     pub async fn set_message_feedback(
         &self,

@@ -195,6 +195,7 @@ pub async fn chat(
         conversation,
         TurnInput::Message(text),
         None,
+        None,
     )
     .await
     {
