@@ -125,8 +125,20 @@ impl Store {
         Ok(Self { db })
     }
 
-    /// Applies every pending migration.
+    /// Applies every pending migration. On PostgreSQL this holds a transaction-scoped advisory
+    /// lock, so replicas starting together (MIGRATE_ON_START) migrate one at a time.
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        if self.backend() == Backend::Postgres {
+            use sea_orm::{ConnectionTrait, TransactionTrait};
+            let txn = self.db.begin().await.map_err(StoreError::from)?;
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7402611115)")
+                .await
+                .map_err(StoreError::from)?;
+            migration::Migrator::up(&txn, None)
+                .await
+                .map_err(StoreError::from)?;
+            return txn.commit().await.map_err(StoreError::from);
+        }
         migration::Migrator::up(&self.db, None)
             .await
             .map_err(StoreError::from)
