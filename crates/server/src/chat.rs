@@ -81,7 +81,8 @@ async fn acquire_turn(
     conversation_id: i64,
 ) -> Result<(), ApiError> {
     let lease = lease_duration(&state.config);
-    let deadline = tokio::time::Instant::now() + lease;
+    // wait for the turn before ours (in order), but not forever
+    let deadline = tokio::time::Instant::now() + lease.min(Duration::from_secs(120));
     let mut wait = Duration::from_millis(10);
     loop {
         let until = Utc::now()

@@ -25,10 +25,23 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state)
+            .await
+            .map_err(json_rejection)?;
+        // serde would also build a struct from a JSON array; every body here is an object
+        if !value.is_object() {
+            return Err(ApiError::Validation(FieldErrors::single(
+                "body",
+                "the body must be a JSON object",
+            )));
         }
+        serde_path_to_error::deserialize::<_, T>(value)
+            .map(ApiJson)
+            .map_err(|e| {
+                let detail =
+                    format!("Failed to deserialize the JSON body into the target type: {e}");
+                ApiError::Validation(field_errors_from_serde(&detail))
+            })
     }
 }
 

@@ -39,7 +39,7 @@ use crate::{api, auth, error, health, web};
         web::public_config,
     ),
     components(schemas(error::ErrorBody)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "auth", description = "Accounts, sessions and access tokens"),
         (name = "tasks", description = "Your tasks"),
@@ -57,6 +57,75 @@ impl Modify for BearerAuth {
         let mut http = Http::new(HttpAuthScheme::Bearer);
         http.bearer_format = Some("JWT".to_owned());
         components.add_security_scheme("bearer", SecurityScheme::Http(http));
+    }
+}
+
+/// Responses every operation can give, added where a handler's annotation does not list them:
+/// 400 (malformed path or query), 401 (secured operations), 413/415 (operations with a JSON body),
+/// 429 (auth endpoints' rate limits) and 503 (database unavailable).
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{
+            ContentBuilder, Ref, ResponseBuilder,
+            path::{HttpMethod, Operation},
+        };
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        let ensure = |op: &mut Operation, code: &str, description: &str| {
+            op.responses
+                .responses
+                .entry(code.to_owned())
+                .or_insert_with(|| error(description).into());
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for method in [
+                HttpMethod::Get,
+                HttpMethod::Post,
+                HttpMethod::Put,
+                HttpMethod::Patch,
+                HttpMethod::Delete,
+            ] {
+                let op = match method {
+                    HttpMethod::Get => item.get.as_mut(),
+                    HttpMethod::Post => item.post.as_mut(),
+                    HttpMethod::Put => item.put.as_mut(),
+                    HttpMethod::Patch => item.patch.as_mut(),
+                    HttpMethod::Delete => item.delete.as_mut(),
+                    _ => None,
+                };
+                let Some(op) = op else { continue };
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_body = op.request_body.is_some();
+                if path.contains('{') || secured || has_body {
+                    ensure(op, "400", "Malformed path, query or body");
+                }
+                if secured {
+                    ensure(op, "401", "Missing, invalid or expired token");
+                }
+                if has_body || path.ends_with("/complete") {
+                    ensure(op, "413", "Body too large");
+                    ensure(op, "415", "Body is not JSON");
+                    ensure(op, "422", "Invalid input");
+                }
+                if path.starts_with("/api/auth/sign-") {
+                    ensure(op, "429", "Too many attempts");
+                }
+                if path != "/healthz" && path != "/api/auth/jwks" && path != "/api/config" {
+                    ensure(op, "503", "Database unavailable; retry shortly");
+                }
+            }
+        }
     }
 }
 

@@ -10,7 +10,11 @@ async fn concurrent_migrations_on_postgres_do_not_collide() {
         eprintln!("skipped: TEST_DATABASE_URL is not set");
         return;
     };
-    let schema = format!("todobot_test_{}_mig{}", chrono::Utc::now().timestamp(), uuid::Uuid::new_v4().simple());
+    let schema = format!(
+        "todobot_test_{}_mig{}",
+        chrono::Utc::now().timestamp(),
+        uuid::Uuid::new_v4().simple()
+    );
     let mut opts = DbOptions::new(url);
     opts.schema = Some(schema.clone());
     let mut stores = Vec::new();
@@ -21,7 +25,13 @@ async fn concurrent_migrations_on_postgres_do_not_collide() {
     for r in &results {
         assert!(r.is_ok(), "{r:?}");
     }
-    assert!(stores[0].pending_migrations().await.expect("pending").is_empty());
+    assert!(
+        stores[0]
+            .pending_migrations()
+            .await
+            .expect("pending")
+            .is_empty()
+    );
     stores[0]
         .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
         .await
@@ -36,6 +46,12 @@ async fn migrations_are_idempotent_on_sqlite() {
     let store = Store::connect(&DbOptions::new(url)).await.expect("connect");
     store.migrate().await.expect("first");
     store.migrate().await.expect("second");
-    assert!(store.pending_migrations().await.expect("pending").is_empty());
+    assert!(
+        store
+            .pending_migrations()
+            .await
+            .expect("pending")
+            .is_empty()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

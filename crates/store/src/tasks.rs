@@ -26,8 +26,8 @@ pub enum StatusFilter {
 impl std::str::FromStr for StatusFilter {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "" | "all" => Ok(StatusFilter::All),
+        match s {
+            "all" => Ok(StatusFilter::All),
             "pending" => Ok(StatusFilter::Pending),
             "completed" => Ok(StatusFilter::Completed),
             _ => Err("status must be one of all, pending, completed".into()),
@@ -129,6 +129,11 @@ impl Store {
             StatusFilter::All => q,
             StatusFilter::Pending => q.filter(tasks::Column::Completed.eq(false)),
             StatusFilter::Completed => q.filter(tasks::Column::Completed.eq(true)),
+        };
+        // SQLite accepts OFFSET only after a LIMIT: an offset alone means "no limit"
+        let limit = match (limit, offset) {
+            (None, o) if o > 0 => Some(i64::MAX as u64),
+            (l, _) => l,
         };
         q.order_by_asc(tasks::Column::Id)
             .limit(limit)

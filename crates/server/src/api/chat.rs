@@ -27,7 +27,12 @@ pub struct ChatRequest {
     /// Continue this conversation; omit to start a new one.
     #[serde(default)]
     pub conversation_id: Option<i64>,
-    /// What you want, in plain language (1..8000 characters).
+    /// What you want, in plain language (1..8000 characters, not blank).
+    #[schema(
+        min_length = 1,
+        max_length = 8000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$"
+    )]
     pub message: String,
 }
 
@@ -86,10 +91,12 @@ pub struct MessagePage {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// 1..=100 (default 20 for conversations, 100 for messages)
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     /// Cursor: the last id of the previous page.
     pub after: Option<i64>,
     /// `asc` or `desc` (default: newest first for conversations, oldest first for messages)
+    #[param(value_type = Option<OrderParam>)]
     pub order: Option<String>,
 }
 
@@ -111,6 +118,15 @@ impl PageQuery {
         };
         Ok((limit, order))
     }
+}
+
+/// Listing order (documentation of the `order` query parameter).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum OrderParam {
+    Asc,
+    Desc,
 }
 
 pub fn router() -> Router<AppState> {
@@ -187,20 +203,29 @@ pub async fn chat(
         }
         res
     };
-    let agent = state.agent.clone();
-    let result = match chat::run_turn(
-        &state,
-        &agent,
-        &user,
-        conversation,
-        TurnInput::Message(text),
-        None,
-        None,
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(e) => return Ok(with_id(e.into_response())),
+    // The turn runs in its own task: if the client goes away it still finishes, stores its reply
+    // and releases the conversation.
+    let turn = {
+        let state = state.clone();
+        let user = user.clone();
+        tokio::spawn(async move {
+            let agent = state.agent.clone();
+            chat::run_turn(
+                &state,
+                &agent,
+                &user,
+                conversation,
+                TurnInput::Message(text),
+                None,
+                None,
+            )
+            .await
+        })
+    };
+    let result = match turn.await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return Ok(with_id(e.into_response())),
+        Err(e) => return Err(ApiError::internal(format!("chat turn task failed: {e}"))),
     };
     if let Some(kind) = result.failure {
         return Ok(with_id(

@@ -49,10 +49,16 @@ impl From<Task> for TaskDto {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTaskRequest {
-    /// 1 to 200 characters.
+    /// 1 to 200 characters (surrounding whitespace is trimmed), one line.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
+    )]
     pub title: String,
     /// Up to 1000 characters.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
 }
 
@@ -69,9 +75,14 @@ where
 #[serde(deny_unknown_fields)]
 pub struct UpdateTaskRequest {
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
+    )]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1000)]
     pub description: Option<Option<String>>,
     #[serde(default)]
     pub completed: Option<bool>,
@@ -89,11 +100,24 @@ pub struct CompleteTaskRequest {
 #[into_params(parameter_in = Query)]
 pub struct ListTasksQuery {
     /// `all` (default), `pending` or `completed`.
+    #[param(value_type = Option<StatusParam>)]
     pub status: Option<String>,
     /// At most this many tasks (1..=1000); default all.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
     /// Skip this many tasks.
+    #[param(minimum = 0, maximum = 9223372036854775807_i64)]
     pub offset: Option<u64>,
+}
+
+/// Which tasks to list (documentation of the `status` query parameter).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum StatusParam {
+    All,
+    Pending,
+    Completed,
 }
 
 pub fn router() -> Router<AppState> {

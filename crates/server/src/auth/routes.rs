@@ -79,8 +79,12 @@ impl SessionDto {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignUpRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(format = "email", max_length = 320)]
     pub email: String,
+    /// 8 to 128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     #[serde(default)]
     pub image: Option<String>,
@@ -101,7 +105,9 @@ pub struct SignUpResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignInRequest {
+    #[schema(format = "email", max_length = 320)]
     pub email: String,
+    #[schema(min_length = 1, max_length = 128)]
     pub password: String,
     #[serde(default)]
     pub remember_me: Option<bool>,
