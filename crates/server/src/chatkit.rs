@@ -365,7 +365,14 @@ async fn load_thread(state: &AppState, user: &AuthUser, raw: &str) -> ApiResult<
 }
 
 /// Handles one ChatKit request.
-pub async fn chatkit(user: AuthUser, State(state): State<AppState>, body: Bytes) -> Response {
+pub async fn chatkit(
+    user: AuthUser,
+    State(state): State<AppState>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let Ok(body) = body else {
+        return crate::extract::payload_too_large().into_response();
+    };
     match handle(user, state, body).await {
         Ok(res) => res,
         Err(e) => e.into_response(),

@@ -73,7 +73,7 @@ where
     }
 }
 
-fn payload_too_large() -> ApiError {
+pub fn payload_too_large() -> ApiError {
     ApiError::client(
         StatusCode::PAYLOAD_TOO_LARGE,
         "PAYLOAD_TOO_LARGE",

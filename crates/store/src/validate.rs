@@ -58,6 +58,18 @@ impl fmt::Display for FieldErrors {
     }
 }
 
+/// Empty, or only whitespace and invisible characters (zero-width spaces and joiners, BOM, soft
+/// hyphen...): nothing a person could read.
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '\u{00AD}' | '\u{034F}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
+            )
+    })
+}
+
 fn has_forbidden_control(s: &str, allow_newlines: bool) -> bool {
     s.chars().any(|c| {
         c == '\u{0}'
@@ -68,7 +80,7 @@ fn has_forbidden_control(s: &str, allow_newlines: bool) -> bool {
 /// A task title: trimmed, 1..=200 characters, a single line.
 pub fn title(input: &str) -> Result<String, String> {
     let t = input.trim();
-    if t.is_empty() {
+    if is_blank(t) {
         return Err("title must not be empty".into());
     }
     if t.chars().count() > TITLE_MAX_CHARS {
@@ -103,7 +115,7 @@ pub fn description(input: Option<&str>) -> Result<Option<String>, String> {
 /// A person's display name: trimmed, 1..=200 characters.
 pub fn name(input: &str) -> Result<String, String> {
     let n = input.trim();
-    if n.is_empty() {
+    if is_blank(n) {
         return Err("name must not be empty".into());
     }
     if n.chars().count() > NAME_MAX_CHARS {
@@ -141,7 +153,7 @@ pub fn email(input: &str) -> Result<String, String> {
 /// A conversation title: trimmed, 1..=200 characters.
 pub fn conversation_title(input: &str) -> Result<String, String> {
     let t = input.trim();
-    if t.is_empty() {
+    if is_blank(t) {
         return Err("title must not be empty".into());
     }
     if t.chars().count() > CONVERSATION_TITLE_MAX_CHARS {
@@ -157,7 +169,7 @@ pub fn conversation_title(input: &str) -> Result<String, String> {
 
 /// A chat message from the user: 1..=8000 characters, not blank.
 pub fn message(input: &str) -> Result<String, String> {
-    if input.trim().is_empty() {
+    if is_blank(input) {
         return Err("message must not be empty".into());
     }
     if input.chars().count() > MESSAGE_MAX_CHARS {

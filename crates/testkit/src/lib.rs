@@ -33,6 +33,8 @@ pub enum Reply {
     Hang,
     /// A 200 response whose body is not a chat completion.
     Malformed(String),
+    /// Another reply, after a delay (a slow model).
+    Delayed(Duration, Box<Reply>),
 }
 
 impl Reply {
@@ -137,14 +139,26 @@ fn completion(n: u64, model: &str, message: Value, finish: &str) -> Value {
 }
 
 async fn completions(State(inner): State<Shared>, headers: HeaderMap, body: String) -> Response {
-    let body: Value = match serde_json::from_str(&body) {
+    let (reply, n, model) = match record(&inner, &headers, &body) {
+        Ok(r) => r,
+        Err(res) => return *res,
+    };
+    respond(reply, n, &model).await
+}
+
+type RecordedReply = (Option<Reply>, u64, String);
+
+fn record(inner: &Shared, headers: &HeaderMap, body: &str) -> Result<RecordedReply, Box<Response>> {
+    let body: Value = match serde_json::from_str(body) {
         Ok(v) => v,
         Err(e) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                Json(json!({"error": {"message": format!("invalid JSON: {e}"), "type": "invalid_request_error", "param": null, "code": null}})),
-            )
-                .into_response();
+            return Err(Box::new(
+                (
+                    StatusCode::BAD_REQUEST,
+                    Json(json!({"error": {"message": format!("invalid JSON: {e}"), "type": "invalid_request_error", "param": null, "code": null}})),
+                )
+                    .into_response(),
+            ));
         }
     };
     let model = body
@@ -153,7 +167,7 @@ async fn completions(State(inner): State<Shared>, headers: HeaderMap, body: Stri
         .unwrap_or("mock")
         .to_owned();
     let (reply, n) = {
-        let mut g = lock(&inner);
+        let mut g = lock(inner);
         g.requests.push(Recorded {
             body: body.clone(),
             authorization: headers
@@ -165,7 +179,16 @@ async fn completions(State(inner): State<Shared>, headers: HeaderMap, body: Stri
         let reply = g.script.pop_front().or_else(|| g.fallback.clone());
         (reply, g.counter)
     };
-    match reply {
+    Ok((reply, n, model))
+}
+
+fn respond(
+    reply: Option<Reply>,
+    n: u64,
+    model: &str,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send + '_>> {
+    Box::pin(async move {
+        match reply {
         None => (
             StatusCode::INTERNAL_SERVER_ERROR,
             Json(json!({"error": {"message": "mock script exhausted", "type": "server_error", "param": null, "code": null}})),
@@ -173,7 +196,7 @@ async fn completions(State(inner): State<Shared>, headers: HeaderMap, body: Stri
             .into_response(),
         Some(Reply::Text(t)) => Json(completion(
             n,
-            &model,
+            model,
             json!({"role": "assistant", "content": t, "refusal": null, "annotations": []}),
             "stop",
         ))
@@ -189,7 +212,7 @@ async fn completions(State(inner): State<Shared>, headers: HeaderMap, body: Stri
                 .collect();
             Json(completion(
                 n,
-                &model,
+                model,
                 json!({"role": "assistant", "content": null, "tool_calls": calls, "refusal": null}),
                 "tool_calls",
             ))
@@ -210,5 +233,78 @@ async fn completions(State(inner): State<Shared>, headers: HeaderMap, body: Stri
             raw,
         )
             .into_response(),
+        Some(Reply::Delayed(delay, inner)) => {
+            tokio::time::sleep(delay).await;
+            respond(Some(*inner), n, model).await
+        }
+    }
+    })
+}
+
+/// A TCP proxy a test can take down and bring back, to simulate a database outage without touching
+/// the real server: while down, every open connection is cut and new ones are closed at once.
+pub struct TcpProxy {
+    addr: SocketAddr,
+    down: Arc<std::sync::atomic::AtomicBool>,
+    generation: Arc<tokio::sync::watch::Sender<u64>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TcpProxy {
+    pub async fn start(upstream: SocketAddr) -> std::io::Result<Self> {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (gen_tx, _) = tokio::sync::watch::channel(0u64);
+        let generation = Arc::new(gen_tx);
+        let (d, g) = (down.clone(), generation.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    continue;
+                };
+                if d.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let mut cut = g.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Ok(Self {
+            addr,
+            down,
+            generation,
+            task,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Cuts every connection and refuses new ones until [`TcpProxy::up`].
+    pub fn down(&self) {
+        self.down.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    pub fn up(&self) {
+        self.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Drop for TcpProxy {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
