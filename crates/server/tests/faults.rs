@@ -140,13 +140,16 @@ async fn database_outage_fails_fast_then_recovers_without_losing_acknowledged_wr
     stop.store(true, Ordering::SeqCst);
     writer.await.expect("writer");
 
-    let load = load.lock().expect("lock");
-    let during: Vec<(u16, Duration)> = load.statuses[outage_started..].to_vec();
+    let (statuses, acked) = {
+        let l = load.lock().expect("lock");
+        (l.statuses.clone(), l.acked.clone())
+    };
+    let during: Vec<(u16, Duration)> = statuses[outage_started..].to_vec();
     assert!(
         during.iter().any(|(s, _)| *s == 503),
         "the outage was observed: {during:?}"
     );
-    for (status, took) in &load.statuses {
+    for (status, took) in &statuses {
         assert!(
             matches!(status, 201 | 503),
             "only success or 503, got {status}"
@@ -162,12 +165,11 @@ async fn database_outage_fails_fast_then_recovers_without_losing_acknowledged_wr
         .iter()
         .filter_map(|t| t["title"].as_str().map(str::to_owned))
         .collect();
-    for title in &load.acked {
+    for title in &acked {
         assert!(
             stored.contains(title),
             "acknowledged write {title:?} was lost"
         );
     }
-    drop(load);
     app.finish().await;
 }
