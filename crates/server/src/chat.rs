@@ -106,6 +106,13 @@ async fn acquire_turn(
     }
 }
 
+/// Cuts a page read with `limit + 1` rows down to `limit`; true when there were more.
+pub fn truncate_page<T>(rows: &mut Vec<T>, limit: u64) -> bool {
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    more
+}
+
 /// A conversation title from its first message.
 pub fn title_from(message: &str) -> String {
     let line = message.lines().next().unwrap_or("").trim();

@@ -364,6 +364,38 @@ async fn load_thread(state: &AppState, user: &AuthUser, raw: &str) -> ApiResult<
         .ok_or(ApiError::NotFound("thread"))
 }
 
+/// The message behind item id `raw` in the conversation, which must have `role`.
+async fn load_item(
+    state: &AppState,
+    user: &AuthUser,
+    conversation: &Conversation,
+    raw: &str,
+    role: &str,
+    wrong_role: (&'static str, &'static str),
+) -> ApiResult<Message> {
+    let id = parse_id(raw, "msg_").ok_or(ApiError::NotFound("item"))?;
+    let m = state
+        .store
+        .get_message(&user.id, conversation.id, id)
+        .await?
+        .ok_or(ApiError::NotFound("item"))?;
+    if m.role != role {
+        return Err(ApiError::client(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            wrong_role.0,
+            wrong_role.1,
+        ));
+    }
+    Ok(m)
+}
+
+/// A pagination cursor (`after`): an id with the given prefix.
+fn cursor(after: Option<&str>, prefix: &str) -> ApiResult<Option<i64>> {
+    after
+        .map(|a| parse_id(a, prefix).ok_or_else(|| ApiError::field("after", "unknown cursor")))
+        .transpose()
+}
+
 /// Handles one ChatKit request.
 pub async fn chatkit(
     user: AuthUser,
@@ -415,19 +447,16 @@ async fn handle(user: AuthUser, state: AppState, body: Bytes) -> ApiResult<Respo
         "threads.retry_after_item" => {
             let p: RetryParams = params(p)?;
             let conversation = load_thread(&state, &user, &p.thread_id).await?;
-            let message_id = parse_id(&p.item_id, "msg_").ok_or(ApiError::NotFound("item"))?;
-            let m = state
-                .store
-                .get_message(&user.id, conversation.id, message_id)
-                .await?
-                .ok_or(ApiError::NotFound("item"))?;
-            if m.role != "user" {
-                return Err(ApiError::client(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "NOT_A_USER_MESSAGE",
-                    "Only a user message can be retried.",
-                ));
-            }
+            let message_id = load_item(
+                &state,
+                &user,
+                &conversation,
+                &p.item_id,
+                "user",
+                ("NOT_A_USER_MESSAGE", "Only a user message can be retried."),
+            )
+            .await?
+            .id;
             Ok(stream_turn(
                 state,
                 user,
@@ -454,22 +483,17 @@ async fn handle(user: AuthUser, state: AppState, body: Bytes) -> ApiResult<Respo
                 .ok_or_else(|| ApiError::field("action.payload.task_id", "task_id is required"))?;
             let completed = p.action.payload.get("completed").and_then(Value::as_bool);
             let widget = match &p.item_id {
-                Some(raw) => {
-                    let id = parse_id(raw, "msg_").ok_or(ApiError::NotFound("item"))?;
-                    let m = state
-                        .store
-                        .get_message(&user.id, conversation.id, id)
-                        .await?
-                        .ok_or(ApiError::NotFound("item"))?;
-                    if m.role != "widget" {
-                        return Err(ApiError::client(
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            "NOT_A_WIDGET",
-                            "Actions apply to widget items.",
-                        ));
-                    }
-                    Some(m)
-                }
+                Some(raw) => Some(
+                    load_item(
+                        &state,
+                        &user,
+                        &conversation,
+                        raw,
+                        "widget",
+                        ("NOT_A_WIDGET", "Actions apply to widget items."),
+                    )
+                    .await?,
+                ),
                 None => None,
             };
             Ok(stream_action(
@@ -496,19 +520,12 @@ async fn handle(user: AuthUser, state: AppState, body: Bytes) -> ApiResult<Respo
             let p: ListParams = params(p)?;
             let limit = limit_of(p.limit)?;
             let order = order_of(p.order.as_deref())?;
-            let after = match p.after.as_deref() {
-                Some(a) => Some(
-                    parse_id(a, "thr_")
-                        .ok_or_else(|| ApiError::field("after", "unknown cursor"))?,
-                ),
-                None => None,
-            };
+            let after = cursor(p.after.as_deref(), "thr_")?;
             let mut rows = state
                 .store
                 .list_conversations(&user.id, order, after, limit + 1)
                 .await?;
-            let has_more = rows.len() as u64 > limit;
-            rows.truncate(limit as usize);
+            let has_more = chat::truncate_page(&mut rows, limit);
             let after = has_more
                 .then(|| rows.last().map(|c| thread_id(c.id)))
                 .flatten();
@@ -520,13 +537,7 @@ async fn handle(user: AuthUser, state: AppState, body: Bytes) -> ApiResult<Respo
             let c = load_thread(&state, &user, &p.thread_id).await?;
             let limit = limit_of(p.limit)?;
             let order = order_of(p.order.as_deref())?;
-            let after = match p.after.as_deref() {
-                Some(a) => Some(
-                    parse_id(a, "msg_")
-                        .ok_or_else(|| ApiError::field("after", "unknown cursor"))?,
-                ),
-                None => None,
-            };
+            let after = cursor(p.after.as_deref(), "msg_")?;
             let rows = state
                 .store
                 .list_messages(&user.id, c.id, order, after, limit + 1)
@@ -586,8 +597,7 @@ async fn handle(user: AuthUser, state: AppState, body: Bytes) -> ApiResult<Respo
 
 /// A page of items from `limit + 1` rows (the extra row tells whether there is more).
 fn items_page(mut rows: Vec<Message>, limit: u64) -> Value {
-    let has_more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
+    let has_more = chat::truncate_page(&mut rows, limit);
     let after = has_more
         .then(|| rows.last().map(|m| item_id(m.id)))
         .flatten();

@@ -278,8 +278,7 @@ pub async fn list_conversations(
         .store
         .list_conversations(&user.id, order, q.after, limit + 1)
         .await?;
-    let has_more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
+    let has_more = chat::truncate_page(&mut rows, limit);
     let after = rows.last().map(|c| c.id);
     Ok(Json(ConversationPage {
         data: rows.into_iter().map(conversation_dto).collect(),
@@ -360,8 +359,7 @@ pub async fn list_messages(
         .store
         .list_messages(&user.id, id, order, q.after, limit + 1)
         .await?;
-    let has_more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
+    let has_more = chat::truncate_page(&mut rows, limit);
     let after = rows.last().map(|m| m.id);
     Ok(Json(MessagePage {
         data: rows

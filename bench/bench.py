@@ -1,0 +1,275 @@
+"""todobot benchmarks (run through bench/run). Drives a release `todobot serve` on PostgreSQL with
+wrk and prints a report; the report is also written to bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = os.environ["TODOBOT_BIN"]
+DB_URL = os.environ["DB_URL"]
+DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+SCHEMA = f"todobot_bench_{int(time.time())}"
+WRK_SCRIPT = str(ROOT / "bench" / "wrk.lua")
+LINES: list[str] = []
+
+
+def say(line: str = "") -> None:
+    print(line, flush=True)
+    LINES.append(line)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(port: int, data_dir: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "MCP_", "DATABASE_"))}
+    env.update(
+        BIND=f"127.0.0.1:{port}", DATABASE_URL=DB_URL, DATABASE_SCHEMA=SCHEMA, DATA_DIR=data_dir,
+        LLM_PROVIDER="local", LOG_FORMAT="json", RUST_LOG="warn", DB_MAX_CONNECTIONS="32",
+        SIGNIN_MAX_PER_CLIENT="1000000", BETTER_AUTH_SECRET="bench-secret-0123456789abcdef0123456789",
+    )
+    return env
+
+
+def wait_ready(base: str, timeout: float = 30, poll: float = 0.05) -> float:
+    start = time.perf_counter()
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/readyz", timeout=1) as r:
+                if r.status == 200:
+                    return time.perf_counter() - start
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        if time.perf_counter() - start > timeout:
+            raise RuntimeError("server not ready")
+        time.sleep(poll)
+
+
+def start_server(data_dir: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([BIN, "serve"], env=server_env(port, data_dir),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(base)
+    return proc, base
+
+
+def http(method: str, url: str, body=None, token: str | None = None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            raw = r.read()
+            return r.status, (json.loads(raw) if raw else None), r.headers
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null"), e.headers
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    status = Path(f"/proc/{pid}/status").read_text()
+    rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+    hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
+    return rss, hwm
+
+
+def wrk(url: str, conns: int, token: str, body: dict | None = None, duration: int = DURATION) -> dict:
+    env = dict(os.environ)
+    if body is not None:
+        env["BODY"] = json.dumps(body)
+    else:
+        env.pop("BODY", None)
+    threads = min(2, conns)
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{conns}", f"-d{duration}s", "--timeout", "10s", "-s", WRK_SCRIPT,
+         "-H", f"Authorization: Bearer {token}", url],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout
+    m = re.search(r"RESULT (.*)", out)
+    fields = dict(kv.split("=") for kv in m.group(1).split())
+    n = int(fields["requests"])
+    secs = int(fields["duration_us"]) / 1e6
+    return {
+        "rps": n / secs, "requests": n, "errors": int(fields["errors"]), "non2xx": int(fields["non2xx"]),
+        "p50": int(fields["p50"]) / 1000, "p90": int(fields["p90"]) / 1000, "p99": int(fields["p99"]) / 1000,
+        "max": int(fields["max"]) / 1000,
+    }
+
+
+def row(name: str, conns: int, r: dict) -> str:
+    bad = r["errors"] + r["non2xx"]
+    return (f"| {name} | {conns} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p90']:.2f} | {r['p99']:.2f} | "
+            f"{r['max']:.1f} | {bad} |")
+
+
+def psql(sql: str) -> str:
+    return subprocess.run(["psql", DB_URL, "-qtAc", sql], check=True, capture_output=True, text=True).stdout
+
+
+def machine() -> list[str]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)
+    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    pg = psql("SHOW server_version").strip()
+    wrk_v = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
+    wrk_v = (wrk_v.stdout or wrk_v.stderr).splitlines()[0] if (wrk_v.stdout or wrk_v.stderr) else "wrk"
+    return [
+        f"- Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Machine: {os.cpu_count()} cores ({cpu}), {int(mem) // 1024} MiB RAM, {platform.system()} {platform.release()}",
+        f"- todobot {rev} (release build), {rustc}; PostgreSQL {pg} on the same machine; load generator {wrk_v}, "
+        f"same machine (it competes with the server for the 2 cores)",
+        f"- {DURATION} s per load step; latencies in milliseconds",
+    ]
+
+
+def main() -> None:
+    data_dir = tempfile.mkdtemp(prefix="todobot-bench-")
+    proc, base = start_server(data_dir)
+    try:
+        run(proc, base, data_dir)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        psql(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
+        shutil.rmtree(data_dir, ignore_errors=True)
+    out = ROOT / "bench" / "RESULTS.md"
+    out.write_text("# Benchmark results\n\nProduced by `bench/run` (see bench/README.md).\n\n" + "\n".join(LINES) + "\n")
+    print(f"\nwritten to {out}")
+
+
+def run(proc: subprocess.Popen, base: str, data_dir: str) -> None:
+    status, body, headers = http("POST", f"{base}/api/auth/sign-up/email",
+                                 {"name": "Bench", "email": "bench@example.com", "password": "correct horse battery"})
+    assert status == 200, body
+    token = headers["set-auth-jwt"]
+    uid = body["user"]["id"]
+    for i in range(50):
+        http("POST", f"{base}/api/{uid}/tasks", {"title": f"seed task {i}"}, token)
+    for i in range(0, 50, 2):
+        http("PATCH", f"{base}/api/{uid}/tasks/{i + 1}/complete", None, token)
+    time.sleep(1)
+    idle_rss, _ = rss_mb(proc.pid)
+
+    for line in machine():
+        say(line)
+    say()
+    say("## Throughput and latency")
+    say()
+    say("| Workload | Connections | Requests/s | p50 | p90 | p99 | max | errors/non-2xx |")
+    say("|---|---:|---:|---:|---:|---:|---:|---:|")
+    peak_load_rss = [0.0]
+
+    def sample_rss(stop: threading.Event) -> None:
+        while not stop.is_set():
+            peak_load_rss[0] = max(peak_load_rss[0], rss_mb(proc.pid)[0])
+            time.sleep(0.1)
+
+    stop = threading.Event()
+    sampler = threading.Thread(target=sample_rss, args=(stop,), daemon=True)
+    sampler.start()
+    results = {}
+    tasks_url = f"{base}/api/{uid}/tasks"
+    for c in (1, 16, 64):
+        results[("list", c)] = r = wrk(f"{tasks_url}?status=pending", c, token)
+        say(row("REST list tasks (25 pending of 50)", c, r))
+    for c in (1, 16, 64):
+        results[("create", c)] = r = wrk(tasks_url, c, token, {"title": "bench task %n"})
+        say(row("REST create task", c, r))
+    mcp_body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                "params": {"name": "list_tasks", "arguments": {"status": "completed"}}}
+    for c in (1, 16):
+        r = wrk(f"{base}/mcp", c, token, mcp_body)
+        say(row("MCP tools/call list_tasks (Streamable HTTP, stateless)", c, r))
+    for c in (1, 16):
+        r = wrk(f"{base}/api/{uid}/chat", c, token, {"message": "add a task to benchmark item %n"})
+        say(row("Chat turn, local model (new conversation, add_task via MCP)", c, r))
+    stop.set()
+    sampler.join()
+
+    say()
+    say("## Chat turn cost as a conversation grows (local model, one connection)")
+    say()
+    say("| Messages already in the conversation | Turns/s | p50 | p99 |")
+    say("|---:|---:|---:|---:|")
+    growth = []
+    for size in (10, 1000, 10000):
+        status, body, _ = http("POST", f"{base}/api/{uid}/chat", {"message": "hello"}, token)
+        cid = body["conversation_id"]
+        psql(
+            f'INSERT INTO "{SCHEMA}".messages (conversation_id, user_id, role, content, status, created_at) '
+            f"SELECT {cid}, '{uid}', CASE WHEN g % 2 = 0 THEN 'user' ELSE 'assistant' END, "
+            f"'filler message ' || g, 'ok', now() FROM generate_series(1, {size - 2}) g"
+        )
+        r = wrk(f"{base}/api/{uid}/chat", 1, token, {"conversation_id": cid, "message": "what have I completed?"},
+                duration=max(5, DURATION // 2))
+        growth.append(r["p50"])
+        say(f"| {size:,} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} |")
+
+    _, hwm = rss_mb(proc.pid)
+    say()
+    say("## Memory")
+    say()
+    say(f"- Resident memory idle (after start and seeding): {idle_rss:.1f} MiB")
+    say(f"- Resident memory under load (peak sampled during the load steps): {peak_load_rss[0]:.1f} MiB "
+        f"(high-water mark {hwm:.1f} MiB)")
+
+    # cold start: process start to /readyz 200, database already migrated
+    times = []
+    for _ in range(10):
+        port = free_port()
+        start = time.perf_counter()
+        p = subprocess.Popen([BIN, "serve"], env=server_env(port, data_dir),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_ready(f"http://127.0.0.1:{port}", poll=0.001)
+            times.append((time.perf_counter() - start) * 1000)
+        finally:
+            p.terminate()
+            p.wait(timeout=10)
+    say()
+    say("## Cold start")
+    say()
+    say(f"- Process start to first `/readyz` 200 (PostgreSQL, schema migrated), 10 runs: "
+        f"median {statistics.median(times):.0f} ms, min {min(times):.0f} ms, max {max(times):.0f} ms")
+
+    say()
+    say("## Against the targets")
+    say()
+    p99_64 = max(results[("list", 64)]["p99"], results[("create", 64)]["p99"])
+    flat = growth[-1] / growth[0] if growth[0] else float("inf")
+    say(f"- p99 < 5 ms for list/create at 64 connections: list {results[('list', 64)]['p99']:.2f} ms, "
+        f"create {results[('create', 64)]['p99']:.2f} ms -> {'met' if p99_64 < 5 else 'NOT met'}")
+    say(f"- Chat turn overhead flat as history grows: p50 at 10,000 messages is {flat:.2f}x the p50 at 10 "
+        f"-> {'met' if flat < 1.5 else 'NOT met'}")
+    say(f"- RSS under 30 MB under load: {peak_load_rss[0]:.1f} MiB -> {'met' if peak_load_rss[0] < 30 else 'NOT met'}")
+    say(f"- Ready in under 100 ms: median {statistics.median(times):.0f} ms -> "
+        f"{'met' if statistics.median(times) < 100 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
