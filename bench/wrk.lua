@@ -2,6 +2,13 @@
 -- without, GETs the URL. Prints machine-readable results at the end.
 local counter = 0
 local template = os.getenv("BODY")
+-- USERS="uid:token,uid:token,...": each request acts for the next user (PATH has {uid})
+local users = {}
+for pair in string.gmatch(os.getenv("USERS") or "", "[^,]+") do
+  local uid, token = pair:match("([^:]+):(.+)")
+  table.insert(users, { uid = uid, token = token })
+end
+local path_template = os.getenv("PATH_TEMPLATE")
 wrk.headers["Accept"] = "application/json, text/event-stream"
 if template then
   wrk.method = "POST"
@@ -9,12 +16,21 @@ if template then
 end
 
 request = function()
-  if not template then
-    return wrk.format(nil)
-  end
   counter = counter + 1
+  local path, headers = nil, nil
+  if #users > 0 then
+    local u = users[(counter % #users) + 1]
+    path = path_template:gsub("{uid}", u.uid)
+    headers = { ["Authorization"] = "Bearer " .. u.token, ["Accept"] = wrk.headers["Accept"] }
+    if template then
+      headers["Content-Type"] = "application/json"
+    end
+  end
+  if not template then
+    return wrk.format(nil, path, headers)
+  end
   local body = template:gsub("%%n", tostring(counter))
-  return wrk.format(nil, nil, nil, body)
+  return wrk.format(nil, path, headers, body)
 end
 
 done = function(summary, latency, requests)
