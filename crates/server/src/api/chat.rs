@@ -143,14 +143,20 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn tool_dtos(m: &Message) -> Vec<ToolCallDto> {
-    chat::stored_tool_calls(m)
-        .into_iter()
-        .map(|c| ToolCallDto {
+impl From<todobot_agent::ToolCallRecord> for ToolCallDto {
+    fn from(c: todobot_agent::ToolCallRecord) -> Self {
+        ToolCallDto {
             name: c.name,
             arguments: c.arguments,
             result: c.result,
-        })
+        }
+    }
+}
+
+fn tool_dtos(m: &Message) -> Vec<ToolCallDto> {
+    chat::stored_tool_calls(m)
+        .into_iter()
+        .map(ToolCallDto::from)
         .collect()
 }
 
@@ -238,11 +244,7 @@ pub async fn chat(
         tool_calls: result
             .tool_calls
             .into_iter()
-            .map(|c| ToolCallDto {
-                name: c.name,
-                arguments: c.arguments,
-                result: c.result,
-            })
+            .map(ToolCallDto::from)
             .collect(),
     };
     Ok(with_id(Json(body).into_response()))
