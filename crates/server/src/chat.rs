@@ -94,6 +94,15 @@ async fn acquire_turn(
         {
             return Ok(());
         }
+        // not taken: busy, or the conversation is gone (deleted meanwhile) — then stop waiting
+        if state
+            .store
+            .get_conversation(user_id, conversation_id)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::NotFound("conversation"));
+        }
         if tokio::time::Instant::now() >= deadline {
             return Err(ApiError::client(
                 StatusCode::CONFLICT,

@@ -629,7 +629,54 @@ async fn chat_through_a_separate_mcp_service(db: Db) {
     mcp.finish().await;
 }
 
+async fn a_conversation_deleted_before_its_turn_is_not_waited_for(db: Db) {
+    let app = TestApp::start(db).await;
+    let u = app.sign_up("Ida").await;
+    let (c, _, _) = chat_ok(&app, &u, None, "hello").await;
+    let conversation = app
+        .state
+        .store
+        .get_conversation(&u.id, c)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert!(
+        app.state
+            .store
+            .delete_conversation(&u.id, c)
+            .await
+            .expect("delete")
+    );
+    let user = todobot_server::auth::AuthUser {
+        id: u.id.clone(),
+        email: None,
+        name: None,
+    };
+    let started = std::time::Instant::now();
+    let result = todobot_server::chat::run_turn(
+        &app.state,
+        &app.state.agent,
+        &user,
+        conversation,
+        todobot_server::chat::TurnInput::Message("add a task to ghost".into()),
+        None,
+        None,
+    )
+    .await;
+    assert!(matches!(
+        result,
+        Err(todobot_server::error::ApiError::NotFound(_))
+    ));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "no waiting on a lease"
+    );
+    assert!(app.tasks(&u).await.is_empty());
+    app.finish().await;
+}
+
 db_tests!(
+    a_conversation_deleted_before_its_turn_is_not_waited_for,
     local_model_understands_the_spec_commands,
     openai_model_calls_tools_over_several_steps,
     history_sent_to_the_model_is_a_bounded_window,
