@@ -51,6 +51,7 @@ def server_env(port: int, data_dir: str) -> dict:
         # glibc malloc settings of the container image (deploy/docker/Dockerfile): large buffers (argon2's
         # 19 MiB) go back to the OS when freed instead of staying in an arena
         MALLOC_ARENA_MAX="2", MALLOC_MMAP_THRESHOLD_="131072", MALLOC_TRIM_THRESHOLD_="131072",
+        **({"DB_MAX_CONNECTIONS": os.environ["BENCH_DB_MAX_CONNECTIONS"]} if os.environ.get("BENCH_DB_MAX_CONNECTIONS") else {}),
         SIGNIN_MAX_PER_CLIENT="1000000", BETTER_AUTH_SECRET="bench-secret-0123456789abcdef0123456789",
     )
     return env
@@ -128,10 +129,15 @@ def wrk(url: str, conns: int, token: str, body: dict | None = None, duration: in
     }
 
 
+STEP_PEAK = [0.0]
+
+
 def row(name: str, conns: int, r: dict) -> str:
     bad = r["errors"] + r["non2xx"]
+    peak = STEP_PEAK[0]
+    STEP_PEAK[0] = 0.0
     return (f"| {name} | {conns} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p90']:.2f} | {r['p99']:.2f} | "
-            f"{r['max']:.1f} | {bad} |")
+            f"{r['max']:.1f} | {bad} | {peak:.1f} |")
 
 
 def psql(sql: str) -> str:
@@ -195,15 +201,18 @@ def run(proc: subprocess.Popen, base: str, data_dir: str) -> None:
     say()
     say("## Throughput and latency")
     say()
-    say("| Workload | Connections | Requests/s | p50 | p90 | p99 | max | errors/non-2xx |")
-    say("|---|---:|---:|---:|---:|---:|---:|---:|")
+    say("| Workload | Connections | Requests/s | p50 | p90 | p99 | max | errors/non-2xx | RSS MiB (peak) |")
+    say("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     peak_load_rss = [0.0]
 
     def sample_rss(stop: threading.Event) -> None:
         while not stop.is_set():
-            peak_load_rss[0] = max(peak_load_rss[0], rss_mb(proc.pid)[0])
+            now = rss_mb(proc.pid)[0]
+            peak_load_rss[0] = max(peak_load_rss[0], now)
+            STEP_PEAK[0] = max(STEP_PEAK[0], now)
             time.sleep(0.1)
 
+    STEP_PEAK[0] = 0.0
     stop = threading.Event()
     sampler = threading.Thread(target=sample_rss, args=(stop,), daemon=True)
     sampler.start()

@@ -72,6 +72,10 @@ impl ToolOutcome {
     }
 }
 
+/// Size of each direction of the in-process pipe. Messages larger than this still pass (it is a stream);
+/// a small buffer keeps a chat turn's memory low when many run at once.
+const IN_PROCESS_BUFFER: usize = 16 * 1024;
+
 /// One MCP client session.
 pub struct McpClient {
     service: RunningService<RoleClient, ()>,
@@ -85,7 +89,7 @@ fn transport_err(e: impl std::fmt::Display) -> McpClientError {
 impl McpClient {
     /// An in-process session with the task tools of `user_id`: the same MCP protocol, over a pipe.
     pub async fn in_process(store: Store, user_id: &str) -> Result<Self, McpClientError> {
-        let (client_io, server_io) = tokio::io::duplex(256 * 1024);
+        let (client_io, server_io) = tokio::io::duplex(IN_PROCESS_BUFFER);
         let server = TodoTools::for_user(store, user_id);
         tokio::spawn(async move {
             match server.serve(server_io).await {
