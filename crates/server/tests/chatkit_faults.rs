@@ -17,16 +17,9 @@ fn events(text: &str) -> Vec<Value> {
 }
 
 async fn stream(app: &TestApp, token: &str, body: Value) -> Vec<Value> {
-    let res = app
-        .client
-        .post(app.url("/chatkit"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(res.status(), 200);
-    events(&res.text().await.expect("body"))
+    let (status, text) = app.chatkit(token, body).await;
+    assert_eq!(status, 200, "{text}");
+    events(&text)
 }
 
 async fn model_failure_streams_an_error_and_retry_recovers(db: Db) {
@@ -92,17 +85,14 @@ async fn model_failure_streams_an_error_and_retry_recovers(db: Db) {
         .filter(|e| e["type"] == "thread.item.done" && e["item"]["type"] == "assistant_message")
         .collect();
     assert_eq!(done[0]["item"]["content"][0]["text"], "Added \"buy milk\".");
-    let items: Value = app
-        .client
-        .post(app.url("/chatkit"))
-        .bearer_auth(&u.jwt)
-        .json(&json!({"type": "items.list", "params": {"thread_id": thread, "order": "asc"}}))
-        .send()
-        .await
-        .expect("items")
-        .json()
-        .await
-        .expect("json");
+    let (status, items) = app
+        .chatkit(
+            &u.jwt,
+            json!({"type": "items.list", "params": {"thread_id": thread, "order": "asc"}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let items: Value = serde_json::from_str(&items).expect("json");
     let kinds: Vec<&str> = items["data"]
         .as_array()
         .expect("data")

@@ -28,19 +28,6 @@ async fn snapshot(app: &TestApp, a: &TestUser, conversation: i64) -> (Vec<Value>
     (tasks, msgs["data"].as_array().cloned().unwrap_or_default())
 }
 
-async fn chatkit(app: &TestApp, token: &str, body: Value) -> (u16, String) {
-    let res = app
-        .client
-        .post(app.url("/chatkit"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("chatkit request");
-    let status = res.status().as_u16();
-    (status, res.text().await.unwrap_or_default())
-}
-
 const SECRET_TITLE: &str = "A's secret: launch codes 0000";
 
 async fn cross_user_matrix(db: Db) {
@@ -222,11 +209,15 @@ async fn cross_user_matrix(db: Db) {
             json!({"thread_id": thread, "item_id": null, "action": {"type": "todo.toggle", "payload": {"task_id": 1, "completed": true}}}),
         ),
     ] {
-        let (status, text) = chatkit(&app, &b.jwt, json!({"type": kind, "params": params})).await;
+        let (status, text) = app
+            .chatkit(&b.jwt, json!({"type": kind, "params": params}))
+            .await;
         assert_eq!(status, 404, "{kind}: {text}");
         assert!(!text.contains("launch codes"), "{kind} leaked");
     }
-    let (status, text) = chatkit(&app, &b.jwt, json!({"type": "threads.list", "params": {}})).await;
+    let (status, text) = app
+        .chatkit(&b.jwt, json!({"type": "threads.list", "params": {}}))
+        .await;
     assert_eq!(status, 200);
     assert!(!text.contains(&thread) && !text.contains("launch codes"));
 

@@ -277,6 +277,20 @@ impl TestApp {
         (status, json)
     }
 
+    /// Sends a ChatKit request; returns the status and the raw body (JSON, or `data:` frames).
+    pub async fn chatkit(&self, token: &str, body: Value) -> (u16, String) {
+        let res = self
+            .client
+            .post(self.url("/chatkit"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("chatkit request");
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap_or_default())
+    }
+
     pub async fn create_task(&self, user: &TestUser, title: &str) -> Value {
         let (status, body) = self
             .call(
