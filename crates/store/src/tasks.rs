@@ -1,6 +1,7 @@
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -86,6 +87,26 @@ impl Store {
             return Err(StoreError::Internal("validation state".into()));
         };
 
+        let at = now();
+        if self.backend() == crate::Backend::Postgres {
+            // one round trip: the counter bump and the insert run as one statement (and so one
+            // transaction); the UPDATE holds the user's row lock until it commits
+            let stmt = Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "WITH next AS (UPDATE users SET last_task_id = last_task_id + 1 WHERE id = $1 \
+                 RETURNING last_task_id) \
+                 INSERT INTO tasks (user_id, id, title, description, completed, created_at, updated_at) \
+                 SELECT $1, next.last_task_id, $2, $3, FALSE, $4, $4 FROM next \
+                 RETURNING user_id, id, title, description, completed, created_at, updated_at",
+                [user_id.into(), title.into(), description.into(), at.into()],
+            );
+            return tasks::Entity::find()
+                .from_raw_sql(stmt)
+                .one(&self.db)
+                .await
+                .map_err(StoreError::from)?
+                .ok_or(StoreError::UserNotFound);
+        }
         let txn = self.db.begin().await.map_err(StoreError::from)?;
         let bumped = users::Entity::update_many()
             .col_expr(
@@ -99,7 +120,6 @@ impl Store {
         let Some(user) = bumped.into_iter().next() else {
             return Err(StoreError::UserNotFound);
         };
-        let at = now();
         let task = tasks::Entity::insert(tasks::ActiveModel {
             user_id: Set(user_id.to_owned()),
             id: Set(user.last_task_id),

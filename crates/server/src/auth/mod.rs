@@ -5,7 +5,11 @@ pub mod keys;
 pub mod password;
 pub mod routes;
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use axum::{
     extract::{FromRef, FromRequestParts},
@@ -21,6 +25,8 @@ use crate::{config::Config, error::ApiError};
 
 pub const SESSION_COOKIE: &str = "better-auth.session_token";
 const LEEWAY_SECS: u64 = 30;
+/// Verified tokens remembered per process (a signature check costs more than the rest of a request).
+const TOKEN_CACHE_CAPACITY: usize = 4096;
 
 /// The signed-in user, taken from a verified access token. The only source of identity.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,6 +91,57 @@ pub struct AuthService {
     cookie_secure: bool,
     pub limits: SigninLimits,
     pub trust_proxy_headers: bool,
+    verified: TokenCache,
+}
+
+/// Tokens whose signature and claims were already checked, keyed by the SHA-256 of the exact token
+/// text, each kept only until the token's own expiry. Signing keys are never revoked before the
+/// tokens they signed expire, so a remembered token is exactly as valid as when it was checked.
+struct TokenCache {
+    entries: Mutex<HashMap<[u8; 32], (AuthUser, u64)>>,
+    capacity: usize,
+}
+
+impl TokenCache {
+    fn new(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    fn key(token: &str) -> [u8; 32] {
+        Sha256::digest(token.as_bytes()).into()
+    }
+
+    /// The user of a remembered token still within its validity (expiry plus leeway).
+    fn get(&self, key: &[u8; 32], now: u64) -> Option<AuthUser> {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        match entries.get(key) {
+            Some((user, exp)) if now <= exp.saturating_add(LEEWAY_SECS) => Some(user.clone()),
+            Some(_) => {
+                entries.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn insert(&self, key: [u8; 32], user: AuthUser, exp: u64, now: u64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= self.capacity {
+            entries.retain(|_, (_, exp)| now <= exp.saturating_add(LEEWAY_SECS));
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (user, exp));
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.len()).unwrap_or(0)
+    }
 }
 
 fn now_unix() -> u64 {
@@ -142,6 +199,7 @@ impl AuthService {
                 window_secs: config.signin_window_secs.max(1),
             },
             trust_proxy_headers: config.trust_proxy_headers,
+            verified: TokenCache::new(TOKEN_CACHE_CAPACITY),
         })
     }
 
@@ -199,6 +257,18 @@ impl AuthService {
 
     /// Verifies an access token and returns who it identifies.
     pub async fn verify_access_token(&self, token: &str) -> Result<AuthUser, TokenError> {
+        let key = TokenCache::key(token);
+        let now = now_unix();
+        if let Some(user) = self.verified.get(&key, now) {
+            return Ok(user);
+        }
+        let (user, exp) = self.check_token(token).await?;
+        self.verified.insert(key, user.clone(), exp, now);
+        Ok(user)
+    }
+
+    /// The full check of a token: header, signature, claims; returns the user and the expiry.
+    async fn check_token(&self, token: &str) -> Result<(AuthUser, u64), TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
         let claims = match header.alg {
             Algorithm::EdDSA => {
@@ -259,11 +329,14 @@ impl AuthService {
                     }
                 })?;
         }
-        Ok(AuthUser {
-            id: claims.sub,
-            email: claims.email,
-            name: claims.name,
-        })
+        Ok((
+            AuthUser {
+                id: claims.sub,
+                email: claims.email,
+                name: claims.name,
+            },
+            claims.exp,
+        ))
     }
 
     /// Starts a session for `user`; returns the opaque token to give the client.
@@ -385,6 +458,51 @@ impl AuthUser {
             Ok(())
         } else {
             Err(ApiError::Forbidden)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str) -> AuthUser {
+        AuthUser {
+            id: id.into(),
+            email: None,
+            name: None,
+        }
+    }
+
+    #[test]
+    fn remembered_tokens_expire_with_the_token() {
+        let cache = TokenCache::new(8);
+        let key = TokenCache::key("a.b.c");
+        cache.insert(key, user("u1"), 1_000, 900);
+        assert_eq!(cache.get(&key, 1_000), Some(user("u1")));
+        assert_eq!(cache.get(&key, 1_000 + LEEWAY_SECS), Some(user("u1")));
+        assert_eq!(cache.get(&key, 1_001 + LEEWAY_SECS), None);
+        assert_eq!(cache.len(), 0, "an expired entry is dropped when seen");
+        assert_eq!(cache.get(&TokenCache::key("a.b.d"), 900), None);
+    }
+
+    #[test]
+    fn the_cache_stays_bounded() {
+        let cache = TokenCache::new(4);
+        for i in 0..4 {
+            cache.insert(TokenCache::key(&format!("old{i}")), user("u"), 100, 50);
+        }
+        // full of expired entries: they make room
+        cache.insert(TokenCache::key("new"), user("u"), 10_000, 5_000);
+        assert_eq!(cache.len(), 1);
+        for i in 0..10 {
+            cache.insert(
+                TokenCache::key(&format!("live{i}")),
+                user("u"),
+                10_000,
+                5_000,
+            );
+            assert!(cache.len() <= 4);
         }
     }
 }
