@@ -240,13 +240,16 @@ pub async fn serve_router(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(
+    let upkeep = metrics::spawn_upkeep();
+    let result = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
-    .context("server error")
+    .context("server error");
+    upkeep.abort();
+    result
 }
 
 /// Runs `todobot serve`: builds the application and serves it until `shutdown` resolves.

@@ -1,7 +1,10 @@
 //! Prometheus metrics: request counters and latency histograms per route, plus domain counters
 //! recorded with the `metrics` macros anywhere in the code.
 
-use std::{sync::OnceLock, time::Instant};
+use std::{
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
 
 use axum::{
     extract::{MatchedPath, Request},
@@ -31,6 +34,25 @@ pub fn handle() -> Option<PrometheusHandle> {
                 .ok()
         })
         .clone()
+}
+
+/// How often recorded histogram samples are folded into their buckets.
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Folds recorded histogram samples into their buckets every [`UPKEEP_INTERVAL`] until the returned
+/// task is aborted. The recorder keeps every raw sample (8 bytes per request) until then, so without
+/// this the process grows with each request for as long as nobody scrapes /metrics.
+pub fn spawn_upkeep() -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async {
+        let mut tick = tokio::time::interval(UPKEEP_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Some(h) = handle() {
+                h.run_upkeep();
+            }
+        }
+    })
 }
 
 /// Records `todobot_http_requests_total` and `todobot_http_request_duration_seconds`.
