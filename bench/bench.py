@@ -101,6 +101,14 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return rss, hwm
 
 
+def rss_split_mb(pid: int) -> tuple[float, float]:
+    """Resident memory now: (anonymous: heap and stacks, file-backed: the binary's code and data pages)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    anon = int(re.search(r"RssAnon:\s+(\d+)", status).group(1)) / 1024
+    file = int(re.search(r"RssFile:\s+(\d+)", status).group(1)) / 1024
+    return anon, file
+
+
 def wrk(url: str, conns: int, token: str, body: dict | None = None, duration: int = DURATION,
         users: list[tuple[str, str]] | None = None, path_template: str | None = None) -> dict:
     env = dict(os.environ)
@@ -264,12 +272,15 @@ def run(proc: subprocess.Popen, base: str, data_dir: str) -> None:
         say(f"| {size:,} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} |")
 
     _, hwm = rss_mb(proc.pid)
+    anon, file = rss_split_mb(proc.pid)
     say()
     say("## Memory")
     say()
     say(f"- Resident memory idle (after start and seeding): {idle_rss:.1f} MiB")
     say(f"- Resident memory under load (peak sampled during the load steps): {peak_load_rss[0]:.1f} MiB "
         f"(high-water mark {hwm:.1f} MiB)")
+    say(f"- At the end of the load steps: {anon:.1f} MiB anonymous (heap, stacks), {file:.1f} MiB file-backed "
+        f"(pages of the binary's code and data)")
 
     # cold start: process start to /readyz 200, database already migrated
     times = []
