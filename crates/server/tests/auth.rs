@@ -356,12 +356,24 @@ async fn token_attacks_are_refused(db: Db) {
     }
     bad.push(("garbage", "not.a.jwt".into()));
     bad.push(("session token as jwt", user.session.clone()));
+    // the good token is now remembered as verified: none of its variants may ride on that
+    let mut sig = good.rsplit('.').next().unwrap().to_owned().into_bytes();
+    sig[3] = if sig[3] == b'A' { b'B' } else { b'A' };
+    let body = good.rsplit_once('.').unwrap().0;
+    bad.push((
+        "other signature",
+        format!("{body}.{}", String::from_utf8(sig).unwrap()),
+    ));
+    bad.push(("no signature", format!("{body}.")));
+    bad.push(("trailing junk", format!("{good}x")));
 
     for (what, token) in bad {
         let (status, err) = app.call(Method::GET, &path, Some(&token), None).await;
         assert_eq!(status, 401, "{what} must be refused: {err}");
         assert_eq!(err["code"], "UNAUTHORIZED", "{what}");
     }
+    // ...and the remembered token itself still works
+    assert_eq!(app.call(Method::GET, &path, Some(&good), None).await.0, 200);
     // expired tokens say so, so clients know to refresh
     let expired = auth
         .sign_claims(&claims(&user.id, now() - 120, &iss))
