@@ -94,19 +94,15 @@ def http(method: str, url: str, body=None, token: str | None = None):
         return e.code, json.loads(e.read() or b"null"), e.headers
 
 
+def status_mb(pid: int, *fields: str) -> tuple[float, ...]:
+    """Fields of /proc/<pid>/status (VmRSS, VmHWM, RssAnon, RssFile, ...) in MiB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return tuple(int(re.search(rf"{f}:\s+(\d+)", status).group(1)) / 1024 for f in fields)
+
+
 def rss_mb(pid: int) -> tuple[float, float]:
-    status = Path(f"/proc/{pid}/status").read_text()
-    rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
-    hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
-    return rss, hwm
-
-
-def rss_split_mb(pid: int) -> tuple[float, float]:
-    """Resident memory now: (anonymous: heap and stacks, file-backed: the binary's code and data pages)."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    anon = int(re.search(r"RssAnon:\s+(\d+)", status).group(1)) / 1024
-    file = int(re.search(r"RssFile:\s+(\d+)", status).group(1)) / 1024
-    return anon, file
+    """Resident memory now and its high-water mark."""
+    return status_mb(pid, "VmRSS", "VmHWM")
 
 
 def wrk(url: str, conns: int, token: str, body: dict | None = None, duration: int = DURATION,
@@ -272,7 +268,8 @@ def run(proc: subprocess.Popen, base: str, data_dir: str) -> None:
         say(f"| {size:,} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} |")
 
     _, hwm = rss_mb(proc.pid)
-    anon, file = rss_split_mb(proc.pid)
+    # anonymous: heap and stacks; file-backed: the binary's code and data pages
+    anon, file = status_mb(proc.pid, "RssAnon", "RssFile")
     say()
     say("## Memory")
     say()

@@ -114,11 +114,16 @@ impl TokenCache {
         Sha256::digest(token.as_bytes()).into()
     }
 
+    /// Whether a token expiring at `exp` is still accepted at `now` (the leeway the full check allows).
+    fn live(exp: u64, now: u64) -> bool {
+        now <= exp.saturating_add(LEEWAY_SECS)
+    }
+
     /// The user of a remembered token still within its validity (expiry plus leeway).
     fn get(&self, key: &[u8; 32], now: u64) -> Option<AuthUser> {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         match entries.get(key) {
-            Some((user, exp)) if now <= exp.saturating_add(LEEWAY_SECS) => Some(user.clone()),
+            Some((user, exp)) if Self::live(*exp, now) => Some(user.clone()),
             Some(_) => {
                 entries.remove(key);
                 None
@@ -130,7 +135,7 @@ impl TokenCache {
     fn insert(&self, key: [u8; 32], user: AuthUser, exp: u64, now: u64) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= self.capacity {
-            entries.retain(|_, (_, exp)| now <= exp.saturating_add(LEEWAY_SECS));
+            entries.retain(|_, (_, exp)| Self::live(*exp, now));
             if entries.len() >= self.capacity {
                 entries.clear();
             }

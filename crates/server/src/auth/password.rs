@@ -17,12 +17,15 @@ pub const MAX_PASSWORD_CHARS: usize = 128;
 /// How many Argon2 computations may run at once: one per core, at most 4. Each holds a 19 MiB
 /// working buffer while it runs and is CPU-bound, so more at once would only add memory (a burst of
 /// sign-ups or sign-ins would grow the process by 19 MiB per request) without finishing sooner.
+fn hashing_slot_count() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4)
+}
+
 fn hashing_slots() -> &'static Arc<Semaphore> {
     static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
-    SLOTS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Arc::new(Semaphore::new(cores.clamp(1, 4)))
-    })
+    SLOTS.get_or_init(|| Arc::new(Semaphore::new(hashing_slot_count())))
 }
 
 /// Runs `work` on the blocking pool once a hashing slot is free. The slot goes with the work, so a
@@ -107,9 +110,7 @@ mod tests {
         for job in futures::future::join_all(jobs).await {
             job.unwrap().unwrap();
         }
-        let slots = std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .clamp(1, 4);
+        let slots = hashing_slot_count();
         let most = most.load(SeqCst);
         assert!(
             most >= 1 && most <= slots,
