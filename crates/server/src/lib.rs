@@ -209,6 +209,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::document()))
         .fallback(web::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.auth.clone(),
+            auth::csrf::guard,
+        ))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn(metrics::track));
     if let Some(cors) = cors_layer(&state.config) {

@@ -1,6 +1,7 @@
 //! Identity: sessions, access tokens (EdDSA JWTs, plus HS256 from a Better Auth frontend sharing
 //! BETTER_AUTH_SECRET), and the [`AuthUser`] extractor every protected route uses.
 
+pub mod csrf;
 pub mod keys;
 pub mod password;
 pub mod routes;
@@ -24,6 +25,8 @@ use todobot_store::{Session, Store, User};
 use crate::{config::Config, error::ApiError};
 
 pub const SESSION_COOKIE: &str = "better-auth.session_token";
+/// The name Better Auth gives the cookie on https deployments (read, never written, by todobot).
+pub const SECURE_SESSION_COOKIE: &str = "__Secure-better-auth.session_token";
 const LEEWAY_SECS: u64 = 30;
 /// Verified tokens remembered per process (a signature check costs more than the rest of a request).
 const TOKEN_CACHE_CAPACITY: usize = 4096;
@@ -89,6 +92,8 @@ pub struct AuthService {
     access_ttl: Duration,
     session_ttl: Duration,
     cookie_secure: bool,
+    /// Browser origins trusted for cookie-authenticated requests (besides the request's own host).
+    pub trusted_origins: Vec<String>,
     pub limits: SigninLimits,
     pub trust_proxy_headers: bool,
     verified: TokenCache,
@@ -198,6 +203,7 @@ impl AuthService {
             access_ttl: config.access_token_ttl(),
             session_ttl: config.session_ttl(),
             cookie_secure: config.public_url.starts_with("https://"),
+            trusted_origins: csrf::trusted_origins(&config.public_url, &config.cors_origins),
             limits: SigninLimits {
                 max_per_client: config.signin_max_per_client,
                 max_failures_per_account: config.signin_max_failures_per_account,
@@ -372,13 +378,38 @@ impl AuthService {
     /// second half of its life is extended.
     pub async fn session_for(&self, token: &str) -> Result<Option<(Session, User)>, ApiError> {
         let found = self.store.find_session(&hash_session_token(token)).await?;
-        if let Some((session, user)) = found {
+        if let Some((mut session, user)) = found {
             let ttl = chrono::Duration::from_std(self.session_ttl).map_err(ApiError::internal)?;
             let now = todobot_store::now();
             if session.expires_at - now < ttl / 2 {
                 self.store.touch_session(&session.id, now + ttl).await?;
+                session.expires_at = now + ttl;
             }
             return Ok(Some((session, user)));
+        }
+        Ok(None)
+    }
+
+    /// The live session of a request. A bearer session token that is live wins over the cookie (a
+    /// stale cookie never hides a valid bearer); a bearer that is not a live session (an access
+    /// JWT, a revoked token) falls back to the cookie, as Better Auth's bearer plugin does.
+    pub async fn request_session(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Option<RequestSession>, ApiError> {
+        let candidates = [
+            bearer_token(headers).map(|t| (t.to_owned(), SessionSource::Bearer)),
+            session_cookie(headers).map(|t| (t, SessionSource::Cookie)),
+        ];
+        for (token, source) in candidates.into_iter().flatten() {
+            if let Some((session, user)) = self.session_for(&token).await? {
+                return Ok(Some(RequestSession {
+                    token,
+                    session,
+                    user,
+                    source,
+                }));
+            }
         }
         Ok(None)
     }
@@ -390,17 +421,37 @@ impl AuthService {
             .await?)
     }
 
-    /// `Set-Cookie` value carrying the session token (or clearing it when `None`).
+    /// `Set-Cookie` value carrying the session token (or clearing it when `None`). `Secure` when
+    /// BETTER_AUTH_URL is https, as Better Auth does.
     pub fn session_cookie(&self, token: Option<&str>) -> String {
+        self.session_cookie_for(token, self.session_ttl.as_secs())
+    }
+
+    /// Like [`AuthService::session_cookie`], for a session that lives `max_age_secs` more.
+    pub fn session_cookie_for(&self, token: Option<&str>, max_age_secs: u64) -> String {
         let secure = if self.cookie_secure { "; Secure" } else { "" };
         match token {
             Some(t) => format!(
-                "{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-                self.session_ttl.as_secs()
+                "{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
             ),
             None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
         }
     }
+}
+
+/// Where a request's session token came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionSource {
+    Bearer,
+    Cookie,
+}
+
+/// A request's live session (see [`AuthService::request_session`]).
+pub struct RequestSession {
+    pub token: String,
+    pub session: Session,
+    pub user: User,
+    pub source: SessionSource,
 }
 
 fn decode(token: &str, key: &DecodingKey, v: &Validation) -> Result<Claims, TokenError> {
@@ -423,18 +474,17 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     (!token.is_empty()).then_some(token)
 }
 
-/// The session token of a request: the Better Auth cookie, else a bearer token.
-pub fn session_token(headers: &HeaderMap) -> Option<String> {
-    let from_cookie = headers
+/// The session token in the Better Auth session cookie of a request, if any.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE || *k == "__Secure-better-auth.session_token")
+        .find(|(k, _)| *k == SESSION_COOKIE || *k == SECURE_SESSION_COOKIE)
         .map(|(_, v)| v.split('.').next().unwrap_or(v).to_owned())
-        .filter(|v| !v.is_empty());
-    from_cookie.or_else(|| bearer_token(headers).map(str::to_owned))
+        .filter(|v| !v.is_empty())
 }
 
 impl<S> FromRequestParts<S> for AuthUser

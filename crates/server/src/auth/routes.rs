@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use todobot_store::{NewUser, Session, StoreError, User, validate};
 use utoipa::ToSchema;
 
-use super::{AuthService, password, session_token};
+use super::{AuthService, RequestSession, SessionSource, password};
 use crate::{
     error::{ApiError, ApiResult, ErrorBody},
     extract::{ApiJson, ClientIp},
@@ -247,6 +247,7 @@ fn check_password(pw: &str) -> ApiResult<()> {
         (status = 400, description = "Invalid email or password (INVALID_EMAIL, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG), malformed JSON", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 403, description = "Sent by a page of an untrusted origin (INVALID_ORIGIN)", body = ErrorBody),
         (status = 422, description = "USER_ALREADY_EXISTS, or invalid fields", body = ErrorBody),
         (status = 429, description = "Too many attempts", body = ErrorBody),
     ))]
@@ -326,6 +327,7 @@ fn user_exists() -> ApiError {
         (status = 200, description = "Signed in", body = SignInResponse),
         (status = 400, description = "INVALID_EMAIL or malformed JSON", body = ErrorBody),
         (status = 401, description = "INVALID_EMAIL_OR_PASSWORD", body = ErrorBody),
+        (status = 403, description = "Sent by a page of an untrusted origin (INVALID_ORIGIN)", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Missing fields", body = ErrorBody),
@@ -393,21 +395,39 @@ fn invalid_credentials() -> ApiError {
     )
 }
 
-/// End the current session (cookie or `Authorization: Bearer <session token>`).
+/// End the current session (cookie or `Authorization: Bearer <session token>`; a live bearer
+/// session wins over the cookie). With the cookie, the request must come from a trusted origin.
 #[utoipa::path(post, path = "/api/auth/sign-out", tag = "auth",
-    responses((status = 200, description = "Signed out (also when there was no session)", body = SuccessResponse)))]
+    responses(
+        (status = 200, description = "Signed out (also when there was no session)", body = SuccessResponse),
+        (status = 403, description = "Cookie-authenticated request from an untrusted origin (INVALID_ORIGIN, MISSING_OR_NULL_ORIGIN)", body = ErrorBody),
+    ))]
 pub async fn sign_out(
     State(auth): State<Arc<AuthService>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    if let Some(token) = session_token(&headers) {
-        auth.end_session(&token).await?;
+    if let Some(current) = auth.request_session(&headers).await? {
+        auth.end_session(&current.token).await?;
     }
     let mut res = Json(SuccessResponse { success: true }).into_response();
     if let Ok(v) = HeaderValue::from_str(&auth.session_cookie(None)) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(res)
+}
+
+/// A session read from the cookie gets its cookie renewed, so the browser keeps it as long as the
+/// (sliding) session lives.
+fn renew_cookie(auth: &AuthService, res: &mut Response, current: &RequestSession) {
+    if current.source != SessionSource::Cookie {
+        return;
+    }
+    let left = (current.session.expires_at - Utc::now())
+        .num_seconds()
+        .max(0) as u64;
+    if let Ok(v) = HeaderValue::from_str(&auth.session_cookie_for(Some(&current.token), left)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
 }
 
 /// The current session and user, or `null` when not signed in.
@@ -417,16 +437,13 @@ pub async fn get_session(
     State(auth): State<Arc<AuthService>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let Some(token) = session_token(&headers) else {
+    let Some(current) = auth.request_session(&headers).await? else {
         return Ok(Json(serde_json::Value::Null).into_response());
     };
-    let Some((session, user)) = auth.session_for(&token).await? else {
-        return Ok(Json(serde_json::Value::Null).into_response());
-    };
-    let jwt = auth.issue_access_token(&user)?;
+    let jwt = auth.issue_access_token(&current.user)?;
     let mut res = Json(GetSessionResponse {
-        session: SessionDto::new(&session, &token),
-        user: UserDto::from(&user),
+        session: SessionDto::new(&current.session, &current.token),
+        user: UserDto::from(&current.user),
     })
     .into_response();
     if let Ok(v) = HeaderValue::from_str(&jwt) {
@@ -434,6 +451,7 @@ pub async fn get_session(
     }
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    renew_cookie(&auth, &mut res, &current);
     Ok(res)
 }
 
@@ -447,15 +465,15 @@ pub async fn token(
     State(auth): State<Arc<AuthService>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let token = session_token(&headers).ok_or(ApiError::Unauthorized("Not signed in."))?;
-    let (_, user) = auth
-        .session_for(&token)
+    let current = auth
+        .request_session(&headers)
         .await?
         .ok_or(ApiError::Unauthorized("Session expired or signed out."))?;
-    let jwt = auth.issue_access_token(&user)?;
+    let jwt = auth.issue_access_token(&current.user)?;
     let mut res = Json(TokenResponse { token: jwt }).into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    renew_cookie(&auth, &mut res, &current);
     Ok(res)
 }
 
