@@ -1,116 +1,102 @@
-// End-to-end: sign up, chat "add a task to buy milk", watch the reply stream in and the task appear,
-// tick it complete (panel and widget), reload, and find the conversation and the task state intact.
+// Browser end-to-end tests: each scenario (scenarios/*.mjs, one behaviour each) gets a fresh
+// `todobot serve` (its own port and database) and a fresh browser context, in headless Debian
+// Chromium. A scenario fails on any console error or page error, on any browser dialog
+// (prompt/confirm/alert) and on any failed network request unless it simulates an outage.
+// Usage: node e2e.mjs [name-filter...]
 import { chromium } from "playwright-core";
-import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { TodobotServer } from "./lib/server.mjs";
+import { DESKTOP, SHOTS } from "./lib/harness.mjs";
 
-const BASE = process.env.BASE_URL;
-const SHOTS = process.env.SHOT_DIR || ".";
-assert.ok(BASE, "BASE_URL is required");
+const here = dirname(fileURLToPath(import.meta.url));
+const filters = process.argv.slice(2);
+const files = readdirSync(join(here, "scenarios"))
+  .filter((f) => f.endsWith(".mjs"))
+  .filter((f) => !filters.length || filters.some((x) => f.includes(x)))
+  .sort();
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
-const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-const problems = [];
-page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
-page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-page.setDefaultTimeout(15000);
 
-const step = (name) => console.log(`- ${name}`);
-
-try {
-  step("sign up");
-  await page.goto(BASE);
-  await page.getByTestId("tab-sign-up").click();
-  await page.getByTestId("name").fill("Milk Buyer");
-  await page.getByTestId("email").fill(`milk-${Date.now()}@example.com`);
-  await page.getByTestId("password").fill("correct horse battery");
-  await page.getByTestId("auth-submit").click();
-  await page.getByTestId("message").waitFor();
-  assert.equal(await page.getByTestId("who").textContent(), "Milk Buyer");
-
-  step("chat, and watch the reply stream in");
-  await page.evaluate(() => {
-    window.__partials = [];
-    new MutationObserver((records) => {
-      for (const r of records) {
-        // each delta replaces the text node of the reply's span: the added node holds the text as it
-        // was then (the span itself may be detached by the time this runs)
-        const isReply = r.target.nodeType === 1 && r.target.classList.contains("text");
-        if (isReply) for (const n of r.addedNodes) if (n.nodeType === Node.TEXT_NODE) window.__partials.push(n.data);
-      }
-    }).observe(document.getElementById("messages"), { subtree: true, childList: true, characterData: true });
+// Development shortcut: E2E_WEB_DIR=web serves the UI files from disk instead of the copy
+// embedded in the binary (no rebuild per UI change). CI never sets it.
+async function serveWebFromDisk(context, base) {
+  const types = { js: "text/javascript", css: "text/css", json: "application/json", html: "text/html", svg: "image/svg+xml" };
+  await context.route((url) => url.origin === base && !/^\/(api|chatkit|mcp|readyz|healthz)/.test(url.pathname), (route) => {
+    const path = new URL(route.request().url()).pathname;
+    const file = join(process.env.E2E_WEB_DIR, path === "/" ? "index.html" : path);
+    if (!existsSync(file)) return route.continue();
+    return route.fulfill({ body: readFileSync(file), contentType: types[file.split(".").pop()] || "application/octet-stream" });
   });
-  await page.getByTestId("message").fill("add a task to buy milk");
-  await page.getByTestId("message").press("Enter");
-  const reply = page.getByTestId("assistant-message").last();
-  await reply.filter({ hasText: "buy milk" }).waitFor();
-  await page.waitForFunction(() => !document.querySelector("li.msg.assistant.streaming"));
-  const partials = await page.evaluate(() => window.__partials);
-  const finalText = (await reply.locator(".text").textContent()).trim();
-  const growing = new Set(partials.filter((p) => p.length > 0 && p.length < finalText.length));
-  assert.ok(growing.size >= 2, `the reply arrived in pieces (saw ${JSON.stringify([...growing])})`);
-  assert.match(finalText, /buy milk/);
-  assert.equal(await page.getByTestId("user-message").first().textContent(), "add a task to buy milk");
-
-  step("the task appears in the panel");
-  const panelBox = page.getByTestId("task-1");
-  await panelBox.waitFor();
-  assert.equal(await page.getByTestId("task-list").getByTestId("task-title").first().textContent(), "buy milk");
-  assert.equal(await panelBox.isChecked(), false);
-
-  step("the conversation is listed with its title");
-  await page.getByTestId("thread-list").getByRole("button", { name: "add a task to buy milk" }).waitFor();
-
-  step("tick it complete in the panel");
-  await panelBox.check();
-  await page.waitForFunction(() => document.querySelector('[data-testid="task-1"]')?.checked === true
-    && document.querySelector("#task-list .done") !== null);
-
-  step("the todo widget shows it done; unticking there reopens it, ticking completes it again");
-  await page.getByTestId("message").fill("show me all my tasks");
-  await page.getByTestId("send").click();
-  const widgetBox = page.getByTestId("widget").last().getByTestId("widget-task-1");
-  await widgetBox.waitFor();
-  assert.equal(await widgetBox.isChecked(), true);
-  await page.waitForFunction(() => !document.getElementById("send").disabled);
-  await widgetBox.uncheck();
-  await page.getByTestId("assistant-message").filter({ hasText: "reopened task 1" }).waitFor();
-  await page.waitForFunction(() => document.querySelector('[data-testid="task-1"]')?.checked === false);
-  await page.waitForFunction(() => !document.getElementById("send").disabled);
-  await page.getByTestId("widget").last().getByTestId("widget-task-1").check();
-  await page.getByTestId("assistant-message").filter({ hasText: "marked task 1" }).waitFor();
-  await page.waitForFunction(() => document.querySelector('[data-testid="task-1"]')?.checked === true);
-
-  step("reload: the conversation and the task state are intact");
-  await page.reload();
-  await page.getByTestId("message").waitFor();
-  await page.waitForFunction(() => document.querySelector('[data-testid="task-1"]')?.checked === true);
-  await page.getByTestId("thread-list").getByRole("button", { name: "add a task to buy milk" }).click();
-  await page.getByTestId("user-message").filter({ hasText: "add a task to buy milk" }).waitFor();
-  const texts = await page.getByTestId("messages").locator("li").allTextContents();
-  assert.ok(texts.some((t) => /added "buy milk"/.test(t)), JSON.stringify(texts));
-  assert.ok(texts.some((t) => t.includes("show me all my tasks")), JSON.stringify(texts));
-  assert.equal(await page.getByTestId("widget").last().getByTestId("widget-task-1").isChecked(), true);
-
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: `${SHOTS}/e2e-desktop.png` });
-
-  step("phone-sized screen: everything is still reachable");
-  await page.setViewportSize({ width: 390, height: 844 });
-  assert.ok(await page.getByTestId("message").isVisible());
-  assert.ok(await page.getByTestId("task-1").isVisible() || (await page.getByTestId("task-1").count()) === 1);
-
-  assert.deepEqual(problems, [], "no console errors (CSP violations included)");
-  console.log("browser e2e: ok");
-} catch (e) {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: `${SHOTS}/e2e-failure.png`, fullPage: true }).catch(() => {});
-  console.error(problems.join("\n"));
-  throw e;
-} finally {
-  await browser.close();
 }
+
+const failures = [];
+for (const file of files) {
+  const scenario = await import(join(here, "scenarios", file));
+  const name = file.replace(/\.mjs$/, "");
+  console.log(`\n# ${name}: ${scenario.title}`);
+  const server = await TodobotServer.start(scenario.env || {});
+  const pages = [];
+  const ctx = {
+    server,
+    base: server.base,
+    step: (text) => console.log(`  - ${text}`),
+    /** A page in a fresh context (own cookies), watched for console errors and dialogs. */
+    async newPage({ viewport = DESKTOP, locale = "en-US" } = {}) {
+      const context = await browser.newContext({ viewport, locale });
+      if (process.env.E2E_WEB_DIR) await serveWebFromDisk(context, server.base);
+      const page = await context.newPage();
+      page.problems = [];
+      page.networkErrors = [];
+      page.expectNetworkErrors = false;
+      page.on("console", (m) => {
+        if (m.type() !== "error") return;
+        if (/^Failed to load resource/.test(m.text())) page.networkErrors.push(m.text());
+        else page.problems.push(`console: ${m.text()}`);
+      });
+      page.on("pageerror", (e) => page.problems.push(`page error: ${e.message}`));
+      page.on("dialog", (d) => {
+        page.problems.push(`browser dialog (${d.type()}): ${d.message()}`);
+        d.dismiss().catch(() => {});
+      });
+      page.setDefaultTimeout(15000);
+      pages.push(page);
+      await page.goto(server.base);
+      return page;
+    },
+  };
+  try {
+    await scenario.run(ctx);
+    for (const page of pages) {
+      if (page.problems.length) throw new Error(`console/page errors:\n${page.problems.join("\n")}`);
+      if (page.networkErrors.length && !page.expectNetworkErrors) {
+        throw new Error(`failed requests:\n${page.networkErrors.join("\n")}`);
+      }
+    }
+    console.log(`  ok`);
+  } catch (e) {
+    failures.push(name);
+    console.error(`  FAILED: ${e.stack || e}`);
+    mkdirSync(SHOTS, { recursive: true });
+    for (const [i, page] of pages.entries()) {
+      await page.screenshot({ path: `${SHOTS}/browser-failure-${name}-${i}.png` }).catch(() => {});
+      if (page.problems.length) console.error(page.problems.join("\n"));
+    }
+    console.error(`  server log (tail):\n${server.log().split("\n").slice(-20).join("\n")}`);
+  } finally {
+    for (const page of pages) await page.context().close().catch(() => {});
+    await server.dispose();
+  }
+}
+await browser.close();
+
+if (failures.length) {
+  console.error(`\nbrowser e2e: ${failures.length} of ${files.length} scenarios failed: ${failures.join(", ")}`);
+  process.exit(1);
+}
+console.log(`\nbrowser e2e: ${files.length} scenarios ok (screenshots in ${SHOTS})`);

@@ -24,6 +24,22 @@ pub struct PublicConfig {
     /// When set, the UI loads OpenAI's ChatKit web component with this domain key.
     pub chatkit_domain_key: Option<String>,
     pub version: &'static str,
+    /// Languages of the UI catalogues embedded in this build (`web/i18n/<locale>.json`).
+    pub locales: Vec<String>,
+}
+
+/// The locales of the embedded UI catalogues: adding a language is adding its file.
+fn ui_locales() -> Vec<String> {
+    let mut out: Vec<String> = Assets::iter()
+        .filter_map(|path| {
+            path.strip_prefix("i18n/")
+                .and_then(|f| f.strip_suffix(".json"))
+                .filter(|l| !l.contains('/'))
+                .map(str::to_owned)
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// UI settings.
@@ -33,6 +49,7 @@ pub async fn public_config(State(state): State<AppState>) -> Json<PublicConfig> 
     Json(PublicConfig {
         chatkit_domain_key: state.config.chatkit_domain_key.clone(),
         version: env!("CARGO_PKG_VERSION"),
+        locales: ui_locales(),
     })
 }
 
