@@ -167,7 +167,8 @@ function setDrawer(name) {
   $("chat").inert = !!name;
   for (const [key, d] of Object.entries(drawers)) {
     $(d.toggle).setAttribute("aria-expanded", String(name === key));
-    $(d.panel).inert = d.query.matches && name !== key;
+    // a closed drawer, and everything beside an open one, is out of reach
+    $(d.panel).inert = (d.query.matches || !!name) && name !== key;
   }
   if (name) {
     const panel = $(drawers[name].panel);

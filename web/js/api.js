@@ -54,7 +54,7 @@ function reportUp() {
 }
 
 function scheduleProbe() {
-  const delay = Math.min(30000, 1000 * 2 ** probeAttempt);
+  const delay = Math.min(15000, 1000 * 2 ** probeAttempt);
   probeAttempt += 1;
   emit("retrying", { at: Date.now() + delay });
   probeTimer = setTimeout(probe, delay);
