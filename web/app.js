@@ -8,7 +8,7 @@ import {
   ApiError, accessToken, connection, describeError, forgetSession, onSignedOut, probe, publicRequest, setAccessToken,
 } from "./js/api.js";
 import { on, state } from "./js/state.js";
-import { initChat, reloadAfterReconnect, showBanner, showNewThread } from "./js/chat.js";
+import { initChat, reloadAfterReconnect, resetChat, showBanner, showNewThread } from "./js/chat.js";
 import { announce, initThreads, loadThreads } from "./js/threads.js";
 import { initTasks, loadTasks, resetTasks } from "./js/tasks.js";
 
@@ -29,6 +29,7 @@ let bootFailed = false;
 function showBootError(e) {
   bootFailed = true;
   show("boot-view");
+  $("boot-view").setAttribute("aria-busy", "false");
   $("boot-loading").hidden = true;
   $("boot-error").hidden = false;
   $("boot-error-text").textContent = e instanceof ApiError && hasCatalogue() ? describeError(e) : t("error.network");
@@ -37,6 +38,7 @@ function showBootError(e) {
 
 async function boot() {
   show("boot-view");
+  $("boot-view").setAttribute("aria-busy", "true");
   $("boot-loading").hidden = false;
   $("boot-error").hidden = true;
   try {
@@ -112,6 +114,8 @@ function signedOut(message) {
   document.title = t("app.name");
   state.user = null;
   resetTasks();
+  resetChat();
+  $("thread-list").replaceChildren();
   setAuthMode(false);
   show("auth-view");
   if (message) {

@@ -410,6 +410,12 @@ async function toggleFromWidget(itemId, taskId, completed, action) {
 // ---------------------------------------------------------------------------------------------
 // conversations
 
+/** Forgets everything of the signed-out user (unsent messages included). */
+export function resetChat() {
+  unsent.clear();
+  showNewThread();
+}
+
 /** An empty, new conversation (created by its first message). */
 export function showNewThread() {
   state.view += 1;

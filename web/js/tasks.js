@@ -5,7 +5,7 @@
 
 import { $, el } from "./dom.js";
 import { t } from "./i18n.js";
-import { describeError, isConnectivity, request } from "./api.js";
+import { connection, describeError, isConnectivity, request } from "./api.js";
 import { emit, state, userPath } from "./state.js";
 
 export const tasks = { byId: new Map(), loaded: false, loadError: null, filter: "all" };
@@ -220,5 +220,6 @@ export function initTasks() {
     if (state.user && !document.hidden && !state.streaming) loadTasks();
   };
   setInterval(refresh, 15000);
+  connection.addEventListener("up", hidePanelError); // "can't reach" is stale once reachable
   document.addEventListener("visibilitychange", refresh);
 }

@@ -141,6 +141,24 @@ async fn cookie_sign_out_needs_a_trusted_origin(db: Db) {
         .await
         .expect("create");
     assert_eq!(res.status(), 201);
+    // bearer-only routes ignore the cookie: without a token they answer 401, whatever the origin
+    for (path, body) in [
+        (
+            "/chatkit".to_owned(),
+            json!({"type": "threads.list", "params": {}}),
+        ),
+        (format!("/api/{}/tasks", user.id), json!({"title": "x"})),
+    ] {
+        let res = app
+            .client
+            .post(app.url(&path))
+            .header("cookie", cookie(&user.session))
+            .json(&body)
+            .send()
+            .await
+            .expect("bearer-only");
+        assert_eq!(res.status(), 401, "{path}");
+    }
     // reads with the cookie need no origin
     let res = app
         .client

@@ -2,7 +2,8 @@
 //! browser attaches by itself, so a state-changing request authenticated by that cookie must come
 //! from a page of ours: its `Origin` (or, without one, its `Referer`) must be the app's own origin
 //! (the request's host, or BETTER_AUTH_URL) or one of CORS_ORIGINS — as Better Auth's origin check
-//! does. Bearer-authenticated requests are unaffected (a cross-site page cannot set `Authorization`
+//! does. Every route is covered except the bearer-only API (/chatkit, /mcp, /api/{user_id}/…),
+//! which never reads the cookie. Bearer-authenticated requests are unaffected (a cross-site page cannot set `Authorization`
 //! without passing CORS). Sign-in and sign-up from a foreign page are refused too (login CSRF: a
 //! cross-site form must not plant its own session in the victim's browser).
 
@@ -123,16 +124,32 @@ fn is_safe(method: &Method) -> bool {
     )
 }
 
-/// Which state-changing requests need a trusted origin: those authenticated by the session cookie
-/// (it is present and no `Authorization` header is), and browser sign-ins/sign-ups (an `Origin`
-/// header is present).
+/// Routes that only ever accept a bearer token: the cookie is never consulted there, so it cannot
+/// be abused (and a request without a token gets its 401, cookie or not).
+fn bearer_only(path: &str) -> bool {
+    if path == "/chatkit" || path == "/mcp" || path.starts_with("/mcp/") {
+        return true;
+    }
+    // /api/{user_id}/tasks…, /api/{user_id}/chat, /api/{user_id}/conversations…
+    let mut parts = path.trim_start_matches('/').split('/');
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some("api"), Some(user), Some("tasks" | "chat" | "conversations"))
+            if user != "auth" && user != "config"
+    )
+}
+
+/// Which state-changing requests need a trusted origin: those the session cookie may authenticate
+/// (it is present, no `Authorization` header is, and the route is not bearer-only — new routes
+/// are covered by default), and browser sign-ins/sign-ups (an `Origin` header is present).
 fn needs_check(method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
     if is_safe(method) {
         return false;
     }
-    let cookie_auth =
-        session_cookie(headers).is_some() && !headers.contains_key(header::AUTHORIZATION);
     let path = uri.path();
+    let cookie_auth = session_cookie(headers).is_some()
+        && !headers.contains_key(header::AUTHORIZATION)
+        && !bearer_only(path);
     let sign_in = path.starts_with("/api/auth/sign-in") || path.starts_with("/api/auth/sign-up");
     cookie_auth || (sign_in && headers.contains_key(header::ORIGIN))
 }
@@ -251,6 +268,27 @@ mod tests {
             &uri,
             &headers(&[("cookie", "a=b")])
         ));
+        // bearer-only routes never read the cookie: no token there is a plain 401
+        for path in [
+            "/chatkit",
+            "/mcp",
+            "/api/u1/tasks",
+            "/api/u1/tasks/3/complete",
+            "/api/u1/chat",
+        ] {
+            let uri: Uri = path.parse().unwrap_or_default();
+            assert!(
+                !needs_check(&Method::POST, &uri, &headers(&[cookie])),
+                "{path}"
+            );
+        }
+        for path in ["/api/auth/anything-new", "/oauth/consent", "/api/tokens"] {
+            let uri: Uri = path.parse().unwrap_or_default();
+            assert!(
+                needs_check(&Method::POST, &uri, &headers(&[cookie])),
+                "{path}"
+            );
+        }
         let sign_in: Uri = "/api/auth/sign-in/email".parse().unwrap_or_default();
         assert!(needs_check(
             &Method::POST,
