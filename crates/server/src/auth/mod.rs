@@ -2,6 +2,7 @@
 //! BETTER_AUTH_SECRET), and the [`AuthUser`] extractor every protected route uses.
 
 pub mod csrf;
+pub mod jwt_crypto;
 pub mod keys;
 pub mod password;
 pub mod routes;
@@ -180,6 +181,7 @@ impl AuthService {
         secret: &str,
         may_generate_keys: bool,
     ) -> Result<Self, todobot_store::StoreError> {
+        jwt_crypto::install();
         let keys = keys::Keys::load(store.clone(), secret, may_generate_keys).await?;
         let issuer = config.public_url.trim_end_matches('/').to_owned();
         let mut trusted_hs_issuers = vec![issuer.clone()];
