@@ -179,6 +179,11 @@ pub struct Config {
     #[arg(long, env = "CHATKIT_DOMAIN_KEY")]
     pub chatkit_domain_key: Option<String>,
 
+    /// Serve Prometheus /metrics on this separate address (e.g. `0.0.0.0:9090`) and not on the main
+    /// one; unset = /metrics on the main address.
+    #[arg(long, env = "METRICS_BIND")]
+    pub metrics_bind: Option<String>,
+
     /// Log output: `text` or `json`.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,

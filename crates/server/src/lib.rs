@@ -205,8 +205,11 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(mcp::router(&state))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::render))
+        .route("/readyz", get(health::readyz));
+    if metrics_bind(&state.config).is_none() {
+        app = app.route("/metrics", get(metrics::render));
+    }
+    let mut app = app
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::document()))
         .fallback(web::fallback)
         .layer(axum::middleware::from_fn_with_state(
@@ -256,6 +259,52 @@ pub async fn serve_router(
     result
 }
 
+/// METRICS_BIND, when set (not blank): /metrics is served there and not on the main address.
+pub fn metrics_bind(config: &Config) -> Option<&str> {
+    config
+        .metrics_bind
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+}
+
+/// Binds the separate metrics listener when METRICS_BIND is set.
+pub async fn bind_metrics(config: &Config) -> anyhow::Result<Option<TcpListener>> {
+    let Some(addr) = metrics_bind(config) else {
+        return Ok(None);
+    };
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on METRICS_BIND {addr}"))?;
+    Ok(Some(listener))
+}
+
+/// Serves `app` on `listener` and, when given, /metrics alone on `metrics`, both until `shutdown`
+/// resolves (then in-flight requests finish).
+pub async fn serve_with_metrics(
+    app: Router,
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    use futures::FutureExt;
+    let Some(metrics_listener) = metrics else {
+        return serve_router(app, listener, shutdown).await;
+    };
+    tracing::info!(addr = ?metrics_listener.local_addr().ok(), "serving /metrics on its own listener");
+    let shutdown = shutdown.shared();
+    let metrics_app = Router::new().route("/metrics", get(metrics::render));
+    let metrics_shutdown = shutdown.clone();
+    let metrics_server = async move {
+        axum::serve(metrics_listener, metrics_app)
+            .with_graceful_shutdown(metrics_shutdown)
+            .await
+            .context("metrics server error")
+    };
+    let (main, metrics) = tokio::join!(serve_router(app, listener, shutdown), metrics_server);
+    main.and(metrics)
+}
+
 /// Runs `todobot serve`: builds the application and serves it until `shutdown` resolves.
 pub async fn run(
     config: Config,
@@ -263,6 +312,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    let metrics_listener = bind_metrics(&config).await?;
     let state = build_state(config).await?;
     let addr = listener.local_addr().ok();
     tracing::info!(
@@ -272,7 +322,7 @@ pub async fn run(
         "todobot is ready"
     );
     let store = state.store.clone();
-    let result = serve_router(router(state), listener, shutdown).await;
+    let result = serve_with_metrics(router(state), listener, metrics_listener, shutdown).await;
     let _ = store.close().await;
     tracing::info!("todobot stopped");
     result

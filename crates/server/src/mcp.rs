@@ -116,11 +116,12 @@ pub async fn run_http(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let metrics_listener = crate::bind_metrics(&config).await?;
     let state = crate::build_state_for(config, crate::Role::McpOnly).await?;
     tracing::info!(addr = ?listener.local_addr().ok(), "todobot MCP service is ready");
     let store = state.store.clone();
     let app = mcp_only_router(state);
-    let result = crate::serve_router(app, listener, shutdown).await;
+    let result = crate::serve_with_metrics(app, listener, metrics_listener, shutdown).await;
     let _ = store.close().await;
     result
 }
@@ -128,12 +129,14 @@ pub async fn run_http(
 /// The router of `todobot mcp`.
 pub fn mcp_only_router(state: AppState) -> Router {
     metrics::handle();
-    Router::new()
+    let mut app = Router::new()
         .merge(router(&state))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::render))
-        .fallback(|| async { ApiError::NotFound("route").into_response() })
+        .route("/readyz", get(health::readyz));
+    if crate::metrics_bind(&state.config).is_none() {
+        app = app.route("/metrics", get(metrics::render));
+    }
+    app.fallback(|| async { ApiError::NotFound("route").into_response() })
         .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }

@@ -47,10 +47,16 @@ fn ui_locales() -> Vec<String> {
     responses((status = 200, description = "Public UI configuration", body = PublicConfig)))]
 pub async fn public_config(State(state): State<AppState>) -> Json<PublicConfig> {
     Json(PublicConfig {
-        chatkit_domain_key: state.config.chatkit_domain_key.clone(),
+        chatkit_domain_key: chatkit_domain_key(&state).map(str::to_owned),
         version: env!("CARGO_PKG_VERSION"),
         locales: ui_locales(),
     })
+}
+
+/// The configured ChatKit domain key; empty or blank counts as unset (strict CSP, built-in UI).
+fn chatkit_domain_key(state: &AppState) -> Option<&str> {
+    let key = state.config.chatkit_domain_key.as_deref()?.trim();
+    (!key.is_empty()).then_some(key)
 }
 
 fn content_security_policy(chatkit: bool) -> &'static str {
@@ -98,15 +104,19 @@ fn serve_asset(path: &str, headers: &HeaderMap, chatkit: bool) -> Option<Respons
     Some(res)
 }
 
-/// Fallback: UI files for GET/HEAD outside /api, `index.html` for client-side routes, JSON 404s otherwise.
+/// Fallback: UI files for GET/HEAD outside /api, `index.html` for client-side routes, JSON 404s
+/// otherwise (unknown /api, /mcp, /chatkit and /.well-known paths, and /metrics when it is served
+/// on METRICS_BIND, included: probes and clients see a 404 rather than the UI).
 pub async fn fallback(State(state): State<AppState>, req: Request) -> Response {
     let path = req.uri().path().trim_start_matches('/').to_owned();
     let is_api = path.starts_with("api/")
         || path == "api"
         || path.starts_with("mcp")
-        || path.starts_with("chatkit");
+        || path.starts_with("chatkit")
+        || path.starts_with(".well-known")
+        || path == "metrics";
     if (req.method() == Method::GET || req.method() == Method::HEAD) && !is_api {
-        let chatkit = state.config.chatkit_domain_key.is_some();
+        let chatkit = chatkit_domain_key(&state).is_some();
         let wanted = if path.is_empty() {
             "index.html"
         } else {

@@ -111,7 +111,21 @@ async fn shutdown_signal() {
     tracing::info!("shutdown signal received; finishing in-flight requests");
 }
 
+/// Loads `.env` from the working directory, as `.env.example` describes: variables already in the
+/// environment win. A missing file is fine; an unreadable or malformed one stops startup.
+fn load_dotenv() -> Result<(), String> {
+    match dotenvy::dotenv() {
+        Ok(_) => Ok(()),
+        Err(e) if e.not_found() => Ok(()),
+        Err(e) => Err(format!("cannot load .env: {e}")),
+    }
+}
+
 pub fn main() -> ExitCode {
+    if let Err(e) = load_dotenv() {
+        eprintln!("todobot: {e}");
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
