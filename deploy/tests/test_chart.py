@@ -243,6 +243,10 @@ def test_autoscaling_and_disruption_budgets():
         "selector": {"matchLabels": {"app.kubernetes.io/name": "todobot", "app.kubernetes.io/instance": "rel",
                                      "app.kubernetes.io/component": "web"}}}
     assert one(full, "PodDisruptionBudget", "rel-todobot-mcp")["spec"]["maxUnavailable"] == 1
+    # maxUnavailable replaces the default minAvailable without having to null it
+    pdb = one(render_values("values-prod.yaml", "--set", "web.pdb.maxUnavailable=25%"),
+              "PodDisruptionBudget", "rel-todobot-web")["spec"]
+    assert pdb["maxUnavailable"] == "25%" and "minAvailable" not in pdb
 
 
 # ---- every setting reachable ---------------------------------------------------------------------
@@ -658,7 +662,6 @@ TEMPLATE_CHECKS = {
                                        "secrets.betterAuthSecret=changeme-changeme-changeme-changeme"], "placeholder"),
     "low-entropy production secret": (["--set", "appEnv=production", "--set",
                                        "secrets.betterAuthSecret=" + "ab" * 20], "distinct characters"),
-    "both PDB fields": (["--set", "web.pdb.enabled=true", "--set", "web.pdb.maxUnavailable=1"], "not both"),
     "neither PDB field": (["--set", "web.pdb.enabled=true", "--set", "web.pdb.minAvailable=null"],
                           "minAvailable or maxUnavailable"),
     "except of another address family": (["--set", "networkPolicy.llmEgress.ipBlocks[0].cidr=0.0.0.0/0",

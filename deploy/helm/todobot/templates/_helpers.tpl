@@ -112,9 +112,6 @@ app.kubernetes.io/component: {{ .component }}
 {{- if $comp.pdb.enabled -}}
 {{- $min := $comp.pdb.minAvailable -}}
 {{- $maxU := $comp.pdb.maxUnavailable -}}
-{{- if and (not (kindIs "invalid" $min)) (not (kindIs "invalid" $maxU)) -}}
-{{- fail (printf "%s.pdb: set minAvailable or maxUnavailable, not both (set %s.pdb.minAvailable: null to use maxUnavailable)" $c $c) -}}
-{{- end -}}
 {{- if and (kindIs "invalid" $min) (kindIs "invalid" $maxU) -}}
 {{- fail (printf "%s.pdb: set minAvailable or maxUnavailable" $c) -}}
 {{- end -}}
@@ -346,10 +343,10 @@ metadata:
     {{- include "todobot.labels" $root | nindent 4 }}
     app.kubernetes.io/component: {{ .component }}
 spec:
-  {{- if not (kindIs "invalid" $pdb.minAvailable) }}
-  minAvailable: {{ $pdb.minAvailable }}
-  {{- else }}
+  {{- if not (kindIs "invalid" $pdb.maxUnavailable) }}
   maxUnavailable: {{ $pdb.maxUnavailable }}
+  {{- else }}
+  minAvailable: {{ $pdb.minAvailable }}
   {{- end }}
   selector:
     matchLabels:
