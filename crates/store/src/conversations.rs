@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait, sea_query::Expr,
 };
 
 use crate::{
@@ -250,19 +250,6 @@ impl Store {
             .filter(messages::Column::UserId.eq(user_id))
             .filter(messages::Column::Id.eq(id))
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)
-    }
-
-    pub async fn count_messages(
-        &self,
-        user_id: &str,
-        conversation_id: i64,
-    ) -> Result<u64, StoreError> {
-        messages::Entity::find()
-            .filter(messages::Column::ConversationId.eq(conversation_id))
-            .filter(messages::Column::UserId.eq(user_id))
-            .count(&self.db)
             .await
             .map_err(StoreError::from)
     }

@@ -23,6 +23,13 @@ pub fn pg_url() -> Option<String> {
         .filter(|s| !s.trim().is_empty())
 }
 
+/// The PostgreSQL URL for a PostgreSQL test. PostgreSQL tests are `#[ignore]`d (so a run without
+/// PostgreSQL lists them as ignored, never as passed) and run with `--include-ignored`: asked to run
+/// without TEST_DATABASE_URL, they fail instead of passing without testing anything.
+pub fn require_pg() -> String {
+    pg_url().expect("this PostgreSQL test needs TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)")
+}
+
 /// Generates `mod <test> { sqlite, postgres }` test functions that call `async fn <test>(Db)`.
 #[macro_export]
 macro_rules! db_tests {
@@ -33,11 +40,9 @@ macro_rules! db_tests {
                 super::$name($crate::common::Db::Sqlite).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "PostgreSQL: needs TEST_DATABASE_URL, run with --include-ignored"]
             async fn postgres() {
-                if $crate::common::pg_url().is_none() {
-                    eprintln!("skipped: TEST_DATABASE_URL is not set");
-                    return;
-                }
+                $crate::common::require_pg();
                 super::$name($crate::common::Db::Postgres).await;
             }
         }
@@ -127,7 +132,7 @@ impl TestApp {
         match db {
             Db::Sqlite => config.database_url = None,
             Db::Postgres => {
-                let url = pg_url().expect("TEST_DATABASE_URL");
+                let url = require_pg();
                 drop_stale_schemas(&url).await;
                 let name = unique("todobot_test");
                 config.database_url = Some(todobot_server::config::Secret::new(url));
