@@ -2,8 +2,8 @@
 // Buildless ES modules, no third-party code; text is rendered with textContent (never innerHTML)
 // and every string comes from the catalogue in i18n/ through t().
 
-import { $, mountIcons } from "./js/dom.js";
-import { hasCatalogue, loadLocale, pickLocale, t, translateDom } from "./js/i18n.js";
+import { $, el, mountIcons } from "./js/dom.js";
+import { currentLocale, hasCatalogue, loadLocale, pickLocale, t, translateDom } from "./js/i18n.js";
 import {
   ApiError, accessToken, connection, describeError, forgetSession, onSignedOut, probe, publicRequest, setAccessToken,
 } from "./js/api.js";
@@ -11,6 +11,7 @@ import { on, state } from "./js/state.js";
 import { initChat, reloadAfterReconnect, resetChat, showBanner, showNewThread } from "./js/chat.js";
 import { announce, initThreads, loadThreads } from "./js/threads.js";
 import { initTasks, loadTasks, resetTasks } from "./js/tasks.js";
+import { initVoice, stopVoice } from "./js/voice.js";
 
 let config = { chatkit_domain_key: null, locales: ["en"] };
 
@@ -45,10 +46,13 @@ async function boot() {
     const { data } = await publicRequest("/api/config");
     config = data || config;
     if (!hasCatalogue()) {
-      const wanted = pickLocale(config.locales);
+      const chosen = stored(localStorage, LOCALE_KEY);
+      const wanted = pickLocale(config.locales, chosen ? [chosen] : undefined);
       await loadLocale(wanted).catch((e) => (wanted === "en" ? Promise.reject(e) : loadLocale("en")));
       translateDom();
       document.title = t("app.name");
+      initLanguagePicker();
+      initVoice(config);
     }
     const { data: current, res } = await publicRequest("/api/auth/get-session");
     bootFailed = false;
@@ -63,6 +67,59 @@ async function boot() {
   } catch (e) {
     showBootError(e);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// language: the browser's preference until the user picks one (kept in this browser)
+
+const LOCALE_KEY = "todobot.locale";
+const DRAFT_KEY = "todobot.draft";
+
+function stored(storage, key) {
+  try {
+    return storage.getItem(key);
+  } catch {
+    return null; // storage disabled
+  }
+}
+
+function store(storage, key, value) {
+  try {
+    if (value === null) storage.removeItem(key);
+    else storage.setItem(key, value);
+  } catch {
+    // storage disabled: the choice lasts for this page only
+  }
+}
+
+/** Each language is listed by its own name (English, اردو), whatever the current language. */
+function initLanguagePicker() {
+  const select = $("language");
+  const endonym = (code) => {
+    try {
+      return new Intl.DisplayNames([code], { type: "language" }).of(code) || code;
+    } catch {
+      return code;
+    }
+  };
+  select.replaceChildren(...config.locales.map((code) => el("option", { value: code, lang: code, textContent: endonym(code) })));
+  select.value = currentLocale();
+  select.parentElement.hidden = config.locales.length < 2;
+  select.addEventListener("change", () => {
+    store(localStorage, LOCALE_KEY, select.value);
+    // the page is rebuilt in the new language; what the user was writing survives the reload
+    store(sessionStorage, DRAFT_KEY, $("message").value || null);
+    location.reload();
+  });
+}
+
+function restoreDraft() {
+  const draft = stored(sessionStorage, DRAFT_KEY);
+  if (!draft) return;
+  store(sessionStorage, DRAFT_KEY, null);
+  const box = $("message");
+  box.value = draft;
+  box.dispatchEvent(new Event("input", { bubbles: true }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -110,6 +167,7 @@ async function submitAuth(event) {
 }
 
 function signedOut(message) {
+  stopVoice();
   forgetSession();
   document.title = t("app.name");
   state.user = null;
@@ -152,6 +210,7 @@ function enterApp() {
     loadThreads();
   }
   loadTasks();
+  restoreDraft();
 }
 
 // drawers (conversations and tasks become drawers on narrow screens) -------------------------

@@ -166,12 +166,14 @@ export function accessToken(force = false) {
  * JSON request. `auth` adds the access token (refreshed once on a 401; a second 401 ends the
  * session). Resolves to {data, res}; `raw` resolves to the Response (for streams).
  */
-export async function request(path, { method = "GET", body, auth = true, raw = false, timeout = REQUEST_TIMEOUT_MS } = {}) {
+export async function request(path, { method = "GET", body, blob, auth = true, raw = false, timeout = REQUEST_TIMEOUT_MS } = {}) {
   for (let attempt = 0; ; attempt += 1) {
     const headers = { accept: raw ? "text/event-stream" : "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
+    if (blob) headers["content-type"] = blob.type || "application/octet-stream";
     if (auth) headers.authorization = `Bearer ${await accessToken(attempt > 0)}`;
-    const init = { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) };
+    const payload = blob || (body === undefined ? undefined : JSON.stringify(body));
+    const init = { method, headers, credentials: "same-origin", body: payload };
     const res = await send(path, init, raw ? 0 : timeout);
     if (res.status === 401 && auth) {
       if (attempt === 0) continue;

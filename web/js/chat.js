@@ -8,6 +8,7 @@ import { chatkit, chatkitStream, describeError } from "./api.js";
 import { emit, on, state } from "./state.js";
 import { renderWidget, syncWidgets } from "./widgets.js";
 import { applyLocal, loadTasks, restoreTask } from "./tasks.js";
+import { speakReply } from "./voice.js";
 
 const PAGE = 50;
 const items = new Map(); // item id -> <li>
@@ -108,9 +109,17 @@ function insert(li) {
   list().insertBefore(li, list().querySelector("li.typing"));
 }
 
+/** Urdu-script text gets lang="ur" (its font and line height); the rest follows the page. */
+function markLang(bubble, text) {
+  if (/[\u0600-\u06FF]/.test(text)) bubble.lang = "ur";
+  else bubble.removeAttribute("lang");
+}
+
 function userLi(text) {
-  const li = el("li", { className: "msg user" }, el("div", { className: "bubble", textContent: text }));
+  // dir="auto": every bubble takes its direction from its own text (mixed Urdu/English conversations)
+  const li = el("li", { className: "msg user" }, el("div", { className: "bubble", dir: "auto", textContent: text }));
   li.dataset.testid = "user-message";
+  markLang(li.firstChild, text);
   return li;
 }
 
@@ -140,7 +149,7 @@ function feedbackTools(itemId) {
 
 function assistantLi(streaming) {
   const li = el("li", { className: streaming ? "msg assistant streaming" : "msg assistant" },
-    el("div", { className: "bubble" }, el("span", { className: "text" })));
+    el("div", { className: "bubble", dir: "auto" }, el("span", { className: "text" })));
   li.dataset.testid = "assistant-message";
   if (streaming) li.setAttribute("aria-busy", "true");
   return li;
@@ -155,9 +164,11 @@ function renderItem(item) {
     const text = item.content.map((c) => c.text || "").join(" ");
     li = li || userLi(text);
     li.querySelector(".bubble").textContent = text;
+    markLang(li.querySelector(".bubble"), text);
   } else if (item.type === "assistant_message") {
     li = li || assistantLi(false);
     li.querySelector(".text").textContent = item.content.map((c) => c.text || "").join("");
+    markLang(li.querySelector(".bubble"), li.querySelector(".text").textContent);
     li.classList.remove("streaming");
     li.removeAttribute("aria-busy");
     if (!li.querySelector(".msg-tools")) li.append(feedbackTools(item.id));
@@ -308,6 +319,7 @@ function handleEvent(ev, ctx) {
         ctx.userItem = ev.item.id;
       }
       renderItem(ev.item);
+      if (ev.item.type === "assistant_message") speakReply(ev.item.content.map((c) => c.text || "").join(""));
       break;
     case "progress_update":
       showTyping(ev.text || t("chat.thinking"));

@@ -34,6 +34,8 @@ const ICONS = {
   check: "M5 12.5l4.5 4.5L19 7.5",
   chat: "M4 5h16v11H9l-5 4V5z",
   logo: "M4 4h16v16H4zM8 12.5l3 3 5-6.5",
+  mic: "M12 3a3 3 0 0 1 3 3v6a3 3 0 0 1-6 0V6a3 3 0 0 1 3-3zM5.5 11a6.5 6.5 0 0 0 13 0M12 17.5V21M8.5 21h7",
+  speaker: "M4 9.5h3.5L12 5v14l-4.5-4.5H4v-5zM15.5 9a4 4 0 0 1 0 6M18 6.5a7.5 7.5 0 0 1 0 11",
 };
 
 /** An inline SVG icon (decorative: hidden from assistive technology). */

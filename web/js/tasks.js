@@ -109,7 +109,7 @@ function taskRow(task) {
       hidePanelError();
       setCompleted(task.id, box.checked).catch((e) => showPanelError(describeError(e)));
     });
-    const title = el("span", { className: "task-title" });
+    const title = el("span", { className: "task-title", dir: "auto" });
     title.dataset.testid = "task-title";
     li = el("li", { className: "task", dataset: { taskId: task.id } },
       box, el("label", { htmlFor: boxId }, el("span", { className: "task-id" }), title));

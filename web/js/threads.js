@@ -27,7 +27,7 @@ function row(thread) {
   known.set(thread.id, thread);
   const title = titleOf(thread);
   const button = el("button", { type: "button", className: "thread", title, "aria-current": String(thread.id === state.threadId) },
-    el("span", { className: "thread-title", textContent: title }),
+    el("span", { className: "thread-title", dir: "auto", textContent: title }),
     el("time", { className: "thread-time", dateTime: thread.created_at, textContent: formatWhen(thread.created_at), title: formatFull(thread.created_at) }));
   button.addEventListener("click", () => {
     emit("navigate");

@@ -21,7 +21,7 @@ function todoRow(node, ctx) {
   return el("label", { className: "wtask", dataset: { taskId: id } },
     input,
     el("span", { className: "task-id", textContent: t("tasks.number", { id: String(id) }) }),
-    el("span", { className: "wtask-title", textContent: label.startsWith(prefix) ? label.slice(prefix.length) : label }),
+    el("span", { className: "wtask-title", dir: "auto", textContent: label.startsWith(prefix) ? label.slice(prefix.length) : label }),
     el("span", { className: "wtask-note" }));
 }
 

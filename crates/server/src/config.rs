@@ -184,6 +184,16 @@ pub struct Config {
     #[arg(long, env = "METRICS_BIND")]
     pub metrics_bind: Option<String>,
 
+    /// Speech-to-text model of the OpenAI-compatible API (its `/audio/transcriptions` route), used for
+    /// voice input when the browser has no speech recognition of its own; empty = off. Only with
+    /// the `openai` provider.
+    #[arg(long, env = "TRANSCRIBE_MODEL", default_value = "whisper-1")]
+    pub transcribe_model: String,
+
+    /// Largest accepted voice recording, bytes (the UI stops recording after 60 s).
+    #[arg(long, env = "TRANSCRIBE_MAX_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub transcribe_max_bytes: usize,
+
     /// Log output: `text` or `json`.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,

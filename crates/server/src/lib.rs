@@ -199,6 +199,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes::router())
         .merge(api::tasks::router())
         .merge(api::chat::router())
+        .merge(api::transcribe::router(&state.config))
         .merge(chatkit::router())
         .route("/api/config", get(web::public_config));
     let mut app = Router::new()

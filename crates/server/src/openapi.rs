@@ -34,6 +34,7 @@ use crate::{api, auth, error, health, web};
         api::chat::get_conversation,
         api::chat::delete_conversation,
         api::chat::list_messages,
+        api::transcribe::transcribe,
         health::healthz,
         health::readyz,
         web::public_config,

@@ -26,6 +26,9 @@ pub struct PublicConfig {
     pub version: &'static str,
     /// Languages of the UI catalogues embedded in this build (`web/i18n/<locale>.json`).
     pub locales: Vec<String>,
+    /// Whether POST /api/{user_id}/transcriptions turns recorded speech into text (voice input for
+    /// browsers without speech recognition).
+    pub transcription: bool,
 }
 
 /// The locales of the embedded UI catalogues: adding a language is adding its file.
@@ -50,6 +53,7 @@ pub async fn public_config(State(state): State<AppState>) -> Json<PublicConfig> 
         chatkit_domain_key: chatkit_domain_key(&state).map(str::to_owned),
         version: env!("CARGO_PKG_VERSION"),
         locales: ui_locales(),
+        transcription: crate::api::transcribe::available(&state.config),
     })
 }
 

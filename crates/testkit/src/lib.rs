@@ -4,6 +4,8 @@
 //! `/chat/completions`) in OpenAI's wire format, from a script of replies: text, tool calls,
 //! HTTP errors, hangs and malformed bodies. It records every request it receives.
 
+pub mod audio;
+
 use std::{
     collections::VecDeque,
     net::SocketAddr,

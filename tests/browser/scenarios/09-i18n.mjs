@@ -12,7 +12,8 @@ export const title = "i18n: every string through the catalogue, RTL from a secon
 
 const WEB = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "web");
 // content that is not UI text: what users and the assistant wrote, task titles, dates
-const CONTENT = [".bubble", ".task-title", ".wtask-title", ".thread-title", "#thread-title", "#who", ".thread-time",
+// (the language picker lists each language by its own name, which is not translated)
+const CONTENT = [".bubble", ".lang-select", ".task-title", ".wtask-title", ".thread-title", "#thread-title", "#who", ".thread-time",
   ".widget-status:not(.widget-listview[data-todo] .widget-status)"].join(", ");
 
 /** Visible UI text (text nodes and labelling attributes) that is not inside open…close. */
