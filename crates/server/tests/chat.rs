@@ -141,8 +141,16 @@ async fn local_model_understands_the_spec_commands(db: Db) {
         true
     );
 
+    // deleting by title asks first; the "yes" of the next turn deletes
     let (_, reply, calls) = chat_ok(&app, &u, Some(c), "Delete the meeting task").await;
-    assert_eq!(names(&calls), ["list_tasks", "delete_task"]);
+    assert_eq!(names(&calls), ["list_tasks"]);
+    assert!(reply.contains("prepare the meeting slides"), "{reply}");
+    assert!(
+        task(&app.tasks(&u).await, 3).is_some(),
+        "kept until confirmed"
+    );
+    let (_, reply, calls) = chat_ok(&app, &u, Some(c), "yes").await;
+    assert_eq!(names(&calls), ["delete_task"]);
     assert!(reply.contains("prepare the meeting slides"), "{reply}");
     assert!(task(&app.tasks(&u).await, 3).is_none());
 
@@ -189,7 +197,7 @@ async fn local_model_understands_the_spec_commands(db: Db) {
 
     // everything is in the conversation, in order, with tool calls
     let msgs = messages(&app, &u, c).await;
-    assert_eq!(msgs.len(), 2 * 17);
+    assert_eq!(msgs.len(), 2 * 18);
     assert_eq!(msgs[0]["role"], "user");
     assert_eq!(msgs[0]["content"], "Add a task to buy groceries");
     assert_eq!(msgs[1]["role"], "assistant");

@@ -1,18 +1,22 @@
-//! Carrying out an [`Intent`] through the task tools.
+//! Carrying out an [`Intent`] through the task tools. Nothing changes unless the request names
+//! exactly one task; deleting a task named by its title waits for a "yes".
 
 use serde_json::{Value, json};
 
 use super::{
-    CLARIFY_PREFIX, Intent, ListStatus, TaskRef,
-    matching::{TaskRow, match_score, task_rows},
-    replies::{HELP_TEXT, render_list},
+    Intent, ListStatus, TaskRef,
+    context::Context,
+    matching::{TaskRow, candidates, task_rows},
+    replies::{Lang, Say, render_list, say},
 };
-use crate::{AgentError, EventSink, FailureKind, ToolCallRecord, Tools, call_tool};
+use crate::{AgentError, EventSink, FailureKind, ToolCallRecord, ToolOutcome, Tools, call_tool};
 
 pub(super) struct Turn<'a, T: Tools> {
     pub tools: &'a T,
     pub events: Option<&'a EventSink>,
     pub records: Vec<ToolCallRecord>,
+    pub context: Context,
+    pub lang: Lang,
 }
 
 enum Resolved {
@@ -20,8 +24,21 @@ enum Resolved {
     Reply(String),
 }
 
+fn title_of(outcome: &ToolOutcome) -> String {
+    outcome
+        .value
+        .get("title")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned()
+}
+
 impl<'a, T: Tools> Turn<'a, T> {
-    async fn call(&mut self, name: &str, args: Value) -> Result<crate::ToolOutcome, AgentError> {
+    fn say(&self, what: Say<'_>) -> String {
+        say(self.lang, what)
+    }
+
+    async fn call(&mut self, name: &str, args: Value) -> Result<ToolOutcome, AgentError> {
         let id = format!("call_local_{}", self.records.len() + 1);
         match call_tool(self.tools, id, name, args, self.events).await {
             Ok((record, outcome)) => {
@@ -43,176 +60,258 @@ impl<'a, T: Tools> Turn<'a, T> {
         Ok(task_rows(&out.value))
     }
 
-    /// Finds the task a reference names, or the reply to give when it can't.
+    /// Finds the one task a reference names, or the reply to give when it can't.
     async fn resolve(
         &mut self,
         target: &TaskRef,
-        prefer_pending: Option<bool>,
+        want_completed: Option<bool>,
     ) -> Result<Resolved, AgentError> {
         let query = match target {
             TaskRef::Id(id) => return Ok(Resolved::Task(*id)),
+            TaskRef::Last => {
+                return Ok(match self.context.last_task {
+                    Some(id) => Resolved::Task(id),
+                    None => Resolved::Reply(self.say(Say::WhichOne)),
+                });
+            }
+            TaskRef::Position(p) => return Ok(self.position(*p)),
             TaskRef::Text(q) => q.clone(),
         };
         let rows = self.list(ListStatus::All).await?;
         if rows.is_empty() {
-            return Ok(Resolved::Reply(
-                "You don't have any tasks yet. Try \"add a task to buy groceries\".".into(),
-            ));
+            return Ok(Resolved::Reply(self.say(Say::NoTasks)));
         }
-        let mut scored: Vec<(f64, &TaskRow)> = rows
-            .iter()
-            .map(|r| (match_score(&query, &r.title), r))
-            .filter(|(s, _)| *s >= 0.45)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
-        let Some(&(best, _)) = scored.first() else {
-            return Ok(Resolved::Reply(format!(
-                "I couldn't find a task matching \"{query}\". Your tasks: {}. Which one did you mean?",
-                rows.iter()
-                    .take(8)
-                    .map(|r| format!("{}. {}", r.id, r.title))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )));
+        let found = candidates(&query, &rows, want_completed);
+        Ok(match found.as_slice() {
+            [one] => Resolved::Task(one.id),
+            [] => Resolved::Reply(self.say(Say::NoMatch(&query, &rows))),
+            many => Resolved::Reply(self.say(Say::Clarify(&query, many))),
+        })
+    }
+
+    fn position(&self, p: isize) -> Resolved {
+        let Some(list) = &self.context.last_list else {
+            return Resolved::Reply(self.say(Say::NoList));
         };
-        let mut top: Vec<&TaskRow> = scored
-            .iter()
-            .filter(|(s, _)| best - *s < 0.05)
-            .map(|(_, r)| *r)
-            .collect();
-        if top.len() > 1
-            && let Some(want_pending) = prefer_pending
-        {
-            let preferred: Vec<&TaskRow> = top
-                .iter()
-                .copied()
-                .filter(|r| r.completed != want_pending)
-                .collect();
-            if !preferred.is_empty() {
-                top = preferred;
-            }
-        }
-        if top.len() == 1 {
-            return Ok(Resolved::Task(top[0].id));
-        }
-        top.sort_by_key(|r| r.id);
-        Ok(Resolved::Reply(format!(
-            "{CLARIFY_PREFIX} I found {} tasks matching \"{query}\": {}. Reply with the task number.",
-            top.len(),
-            top.iter()
-                .take(8)
-                .map(|r| format!("task {} \"{}\"", r.id, r.title))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )))
-    }
-
-    fn title_of(outcome: &crate::ToolOutcome) -> String {
-        outcome
-            .value
-            .get("title")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned()
-    }
-
-    fn tool_error_reply(id: i64, outcome: &crate::ToolOutcome) -> String {
-        if outcome.text.to_lowercase().contains("not found") {
-            format!("I couldn't find task {id}. Say \"show my tasks\" to see your task numbers.")
+        let idx = if p < 0 {
+            list.len().checked_sub(1)
         } else {
-            format!("I couldn't do that: {}", outcome.text)
+            usize::try_from(p - 1).ok()
+        };
+        match idx.and_then(|i| list.get(i)) {
+            Some(id) => Resolved::Task(*id),
+            None => Resolved::Reply(self.say(Say::WhichOne)),
+        }
+    }
+
+    fn tool_error_reply(&self, id: i64, outcome: &ToolOutcome) -> String {
+        if outcome.text.to_lowercase().contains("not found") {
+            self.say(Say::NotFoundId(id))
+        } else {
+            self.say(Say::Failed(&outcome.text))
         }
     }
 
     pub(super) async fn execute(&mut self, intent: Intent) -> Result<String, AgentError> {
         match intent {
-            Intent::Add { title, description } => {
-                let mut args = json!({ "title": title });
-                if let Some(d) = &description {
-                    args["description"] = json!(d);
+            Intent::Many(intents) => {
+                let mut replies = Vec::new();
+                for i in intents {
+                    replies.push(Box::pin(self.execute(i)).await?);
                 }
-                let out = self.call("add_task", args).await?;
-                if out.is_error {
-                    return Ok(format!("I couldn't add that task: {}", out.text));
-                }
-                let id = out.value.get("task_id").and_then(Value::as_i64).unwrap_or(0);
-                Ok(format!(
-                    "I've added \"{}\" to your tasks (task {id}).",
-                    Self::title_of(&out)
-                ))
+                Ok(replies.join("\n"))
             }
+            Intent::Add { title, description } => self.add(&title, description.as_deref()).await,
             Intent::List(status) => {
                 let rows = self.list(status).await?;
-                Ok(render_list(status, &rows))
+                Ok(render_list(self.lang, status, &rows))
             }
             Intent::SetCompleted { target, completed } => {
-                let id = match self.resolve(&target, Some(completed)).await? {
-                    Resolved::Task(id) => id,
-                    Resolved::Reply(r) => return Ok(r),
-                };
-                let out = self
-                    .call("complete_task", json!({ "task_id": id, "completed": completed }))
-                    .await?;
-                if out.is_error {
-                    return Ok(Self::tool_error_reply(id, &out));
-                }
-                let title = Self::title_of(&out);
-                Ok(if completed {
-                    format!("Done! I marked task {id} \"{title}\" as complete.")
-                } else {
-                    format!("I reopened task {id} \"{title}\"; it's pending again.")
-                })
+                self.set_completed(&target, completed).await
             }
-            Intent::Delete { target } => {
-                let id = match self.resolve(&target, None).await? {
-                    Resolved::Task(id) => id,
-                    Resolved::Reply(r) => return Ok(r),
-                };
-                let out = self.call("delete_task", json!({ "task_id": id })).await?;
-                if out.is_error {
-                    return Ok(Self::tool_error_reply(id, &out));
-                }
-                Ok(format!("I deleted task {id} \"{}\".", Self::title_of(&out)))
-            }
+            Intent::Delete { target } => self.delete(&target).await,
             Intent::Update {
                 target,
                 title,
                 description,
-            } => {
-                let id = match self.resolve(&target, None).await? {
-                    Resolved::Task(id) => id,
-                    Resolved::Reply(r) => return Ok(r),
-                };
-                let mut args = json!({ "task_id": id });
-                if let Some(t) = &title {
-                    args["title"] = json!(t);
-                }
-                if let Some(d) = &description {
-                    args["description"] = json!(d);
-                }
-                let out = self.call("update_task", args).await?;
-                if out.is_error {
-                    return Ok(Self::tool_error_reply(id, &out));
-                }
-                Ok(match (title, description) {
-                    (Some(_), _) => format!(
-                        "I updated task {id}: it's now \"{}\".",
-                        Self::title_of(&out)
-                    ),
-                    _ => format!(
-                        "I updated the description of task {id} \"{}\".",
-                        Self::title_of(&out)
-                    ),
-                })
-            }
-            Intent::Greet => Ok(
-                "Hi! I can add, list, complete, rename and delete your tasks. Try \"add a task to buy groceries\" or \"what's pending?\"."
-                    .into(),
-            ),
-            Intent::Help => Ok(HELP_TEXT.into()),
-            Intent::Unknown => Ok(format!(
-                "Sorry, I didn't understand that. {HELP_TEXT}"
-            )),
+            } => self.update(&target, title, description).await,
+            Intent::Ask { target } => self.ask(&target).await,
+            Intent::Confirm(yes) => self.confirm(yes).await,
+            Intent::Undo => self.undo().await,
+            Intent::Too { target } => self.too(target).await,
+            Intent::Greet => Ok(self.say(Say::Greet)),
+            Intent::Help => Ok(self.say(Say::Help)),
+            Intent::Unknown => Ok(self.say(Say::Unknown)),
         }
+    }
+
+    async fn add(&mut self, title: &str, description: Option<&str>) -> Result<String, AgentError> {
+        let mut args = json!({ "title": title });
+        if let Some(d) = description {
+            args["description"] = json!(d);
+        }
+        let out = self.call("add_task", args).await?;
+        if out.is_error {
+            return Ok(self.say(Say::Failed(&out.text)));
+        }
+        let id = out
+            .value
+            .get("task_id")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        Ok(self.say(Say::Added(id, &title_of(&out))))
+    }
+
+    async fn set_completed(
+        &mut self,
+        target: &TaskRef,
+        completed: bool,
+    ) -> Result<String, AgentError> {
+        let id = match self.resolve(target, Some(completed)).await? {
+            Resolved::Task(id) => id,
+            Resolved::Reply(r) => return Ok(r),
+        };
+        self.complete_id(id, completed).await
+    }
+
+    async fn complete_id(&mut self, id: i64, completed: bool) -> Result<String, AgentError> {
+        let out = self
+            .call(
+                "complete_task",
+                json!({ "task_id": id, "completed": completed }),
+            )
+            .await?;
+        if out.is_error {
+            return Ok(self.tool_error_reply(id, &out));
+        }
+        let title = title_of(&out);
+        Ok(if completed {
+            self.say(Say::Completed(id, &title))
+        } else {
+            self.say(Say::Reopened(id, &title))
+        })
+    }
+
+    async fn delete(&mut self, target: &TaskRef) -> Result<String, AgentError> {
+        let id = match self.resolve(target, None).await? {
+            Resolved::Task(id) => id,
+            Resolved::Reply(r) => return Ok(r),
+        };
+        if let TaskRef::Text(_) = target {
+            // named by its title: ask first (the title was looked up, so this is the user's task)
+            let rows = task_rows(
+                &self
+                    .records
+                    .last()
+                    .map(|r| r.result.clone())
+                    .unwrap_or_default(),
+            );
+            let title = rows
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.title.clone())
+                .unwrap_or_default();
+            return Ok(self.say(Say::ConfirmDelete(id, &title)));
+        }
+        self.delete_id(id).await
+    }
+
+    async fn delete_id(&mut self, id: i64) -> Result<String, AgentError> {
+        let out = self.call("delete_task", json!({ "task_id": id })).await?;
+        if out.is_error {
+            return Ok(self.tool_error_reply(id, &out));
+        }
+        Ok(self.say(Say::Deleted(id, &title_of(&out))))
+    }
+
+    async fn update(
+        &mut self,
+        target: &TaskRef,
+        title: Option<String>,
+        description: Option<String>,
+    ) -> Result<String, AgentError> {
+        let id = match self.resolve(target, None).await? {
+            Resolved::Task(id) => id,
+            Resolved::Reply(r) => return Ok(r),
+        };
+        if title.is_none() && description.is_none() {
+            return Ok(self.say(Say::AskTitle(id)));
+        }
+        let mut args = json!({ "task_id": id });
+        if let Some(t) = &title {
+            args["title"] = json!(t);
+        }
+        if let Some(d) = &description {
+            args["description"] = json!(d);
+        }
+        let out = self.call("update_task", args).await?;
+        if out.is_error {
+            return Ok(self.tool_error_reply(id, &out));
+        }
+        Ok(match title {
+            Some(_) => self.say(Say::Renamed(id, &title_of(&out))),
+            None => self.say(Say::Described(id, &title_of(&out))),
+        })
+    }
+
+    /// A question about a task: looked up, never changed.
+    async fn ask(&mut self, target: &TaskRef) -> Result<String, AgentError> {
+        let id = match self.resolve(target, None).await? {
+            Resolved::Task(id) => id,
+            Resolved::Reply(r) => return Ok(r),
+        };
+        let rows = match self.records.last().filter(|r| r.name == "list_tasks") {
+            Some(r) => task_rows(&r.result),
+            None => self.list(ListStatus::All).await?,
+        };
+        Ok(match rows.iter().find(|r| r.id == id) {
+            Some(r) => self.say(Say::Status(r.id, &r.title, r.completed)),
+            None => self.say(Say::NotFoundId(id)),
+        })
+    }
+
+    async fn confirm(&mut self, yes: bool) -> Result<String, AgentError> {
+        match (self.context.confirm_delete, yes) {
+            (Some(id), true) => self.delete_id(id).await,
+            (Some(id), false) => Ok(self.say(Say::Kept(id))),
+            (None, _) => Ok(self.say(Say::NothingToConfirm)),
+        }
+    }
+
+    /// Reverses the changes of the last turn, newest first.
+    async fn undo(&mut self) -> Result<String, AgentError> {
+        let changes = std::mem::take(&mut self.context.changes);
+        if changes.is_empty() {
+            return Ok(self.say(Say::NothingToUndo));
+        }
+        let mut replies = Vec::new();
+        for c in changes.iter().rev() {
+            replies.push(match c.tool.as_str() {
+                "add_task" => self.delete_id(c.task_id).await?,
+                "delete_task" => self.add(&c.title, None).await?,
+                "complete_task" => {
+                    self.complete_id(c.task_id, !c.completed.unwrap_or(true))
+                        .await?
+                }
+                _ => self.say(Say::CantUndoRename(c.task_id)),
+            });
+        }
+        Ok(replies.join("\n"))
+    }
+
+    /// "and task 3 too": the last change again, on another task.
+    async fn too(&mut self, target: TaskRef) -> Result<String, AgentError> {
+        let Some(last) = self.context.changes.last().cloned() else {
+            return Ok(self.say(Say::Unknown));
+        };
+        let intent = match last.tool.as_str() {
+            "complete_task" => Intent::SetCompleted {
+                target,
+                completed: last.completed.unwrap_or(true),
+            },
+            "delete_task" => Intent::Delete { target },
+            _ => return Ok(self.say(Say::Unknown)),
+        };
+        Box::pin(self.execute(intent)).await
     }
 }

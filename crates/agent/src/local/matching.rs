@@ -1,17 +1,56 @@
-//! Fuzzy matching of a title reference against the user's task titles.
+//! Matching a title reference against the user's task titles — safe first: a task matches only
+//! when every content word of the reference matches one of its title words (fuzzy per word, so
+//! typos pass but "Call dad" never finds "Call mom").
 
 use serde_json::Value;
 
 const STOPWORDS: &[&str] = &[
-    "the", "a", "an", "my", "to", "task", "tasks", "todo", "item", "for", "of", "and", "on", "in",
-    "with", "one", "about", "that", "this", "some", "up", "at",
+    "the", "a", "an", "my", "to", "task", "tasks", "todo", "todos", "item", "for", "of", "and",
+    "on", "in", "with", "one", "about", "that", "this", "some", "up", "at", "it", "is", "as",
+    "thing", "reminder", // Urdu and Roman Urdu function words
+    "کا", "کی", "کے", "والا", "والی", "والے", "کام", "ٹاسک", "کو", "میرا", "میری", "میرے", "ka",
+    "ki", "ke", "wala", "wali", "wale", "kaam", "ko", "mera", "meri", "mere",
+];
+
+/// Past forms people use in statements ("I bought milk") and their base.
+const IRREGULAR: &[(&str, &str)] = &[
+    ("bought", "buy"),
+    ("paid", "pay"),
+    ("went", "go"),
+    ("wrote", "write"),
+    ("written", "write"),
+    ("sent", "send"),
+    ("made", "make"),
+    ("took", "take"),
+    ("taken", "take"),
+    ("got", "get"),
+    ("met", "meet"),
+    ("fed", "feed"),
+    ("did", "do"),
+    ("done", "do"),
+    ("ran", "run"),
+    ("brought", "bring"),
+    ("gave", "give"),
+    ("sold", "sell"),
+    ("told", "tell"),
+    ("found", "find"),
+    ("left", "leave"),
+    ("kept", "keep"),
+    ("swept", "sweep"),
+    ("ate", "eat"),
+    ("drove", "drive"),
+    ("picked", "pick"),
+    ("called", "call"),
 ];
 
 fn stem(word: &str) -> String {
     let w = word.to_lowercase();
+    if let Some((_, base)) = IRREGULAR.iter().find(|(past, _)| *past == w) {
+        return (*base).to_owned();
+    }
     let n = w.chars().count();
     for (suffix, min) in [("ing", 6), ("ies", 5), ("es", 5), ("ed", 5), ("s", 4)] {
-        if n >= min && w.ends_with(suffix) {
+        if n >= min && w.is_ascii() && w.ends_with(suffix) {
             let base = &w[..w.len() - suffix.len()];
             return if suffix == "ies" {
                 format!("{base}y")
@@ -23,7 +62,8 @@ fn stem(word: &str) -> String {
     w
 }
 
-fn tokens(text: &str) -> Vec<String> {
+/// The content words of a text, stemmed.
+pub(super) fn tokens(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
@@ -32,50 +72,68 @@ fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Optimal-string-alignment distance (a swap of two neighbours counts as one edit).
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// Edits allowed for a word of this length: none below 4 characters, 1 from 4, 2 from 8.
+pub(super) fn allowed_typos(len: usize) -> usize {
+    match len {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
 }
 
 fn word_matches(q: &str, t: &str) -> bool {
     if q == t {
         return true;
     }
-    let (ql, tl) = (q.chars().count(), t.chars().count());
-    if ql >= 4 && tl >= 4 && (q.starts_with(t) || t.starts_with(q)) {
-        return true;
-    }
-    ql >= 5 && tl >= 5 && edit_distance(q, t) <= 1
+    let len = q.chars().count().min(t.chars().count());
+    edit_distance(q, t) <= allowed_typos(len)
 }
 
-/// How well `query` names a task titled `title` (0..=1).
-pub fn match_score(query: &str, title: &str) -> f64 {
+/// Whether every content word of `query` matches a word of `title`.
+pub(super) fn names(query: &str, title: &str) -> bool {
     let q = tokens(query);
     let t = tokens(title);
-    if q.is_empty() || t.is_empty() {
-        return 0.0;
-    }
-    let hits = q
-        .iter()
-        .filter(|qw| t.iter().any(|tw| word_matches(qw, tw)))
-        .count();
-    let coverage = hits as f64 / q.len() as f64;
-    // tie-break towards titles the query covers more completely
-    let precision = hits as f64 / t.len() as f64;
-    coverage * 0.9 + precision.min(1.0) * 0.1
+    !q.is_empty() && q.iter().all(|qw| t.iter().any(|tw| word_matches(qw, tw)))
 }
 
-#[derive(Clone, Debug)]
+/// How well `query` names a task titled `title` (0..=1): 0 unless every content word matches;
+/// then higher for titles the query covers more completely.
+pub fn match_score(query: &str, title: &str) -> f64 {
+    if !names(query, title) {
+        return 0.0;
+    }
+    let q = tokens(query).len() as f64;
+    let t = tokens(title).len().max(1) as f64;
+    0.5 + 0.5 * (q / t).min(1.0)
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub(super) struct TaskRow {
     pub id: i64,
     pub title: String,
@@ -98,4 +156,37 @@ pub(super) fn task_rows(value: &Value) -> Vec<TaskRow> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The tasks a title reference names. `want_completed` (the state the action would set) narrows
+/// several candidates to those the action would change, when that leaves exactly one.
+pub(super) fn candidates<'a>(
+    query: &str,
+    rows: &'a [TaskRow],
+    want_completed: Option<bool>,
+) -> Vec<&'a TaskRow> {
+    let all: Vec<&TaskRow> = rows.iter().filter(|r| names(query, &r.title)).collect();
+    if all.len() <= 1 {
+        return all;
+    }
+    // a title the reference names exactly (every title word too) beats longer titles
+    let exact: Vec<&TaskRow> = all
+        .iter()
+        .copied()
+        .filter(|r| names(&r.title, query))
+        .collect();
+    if exact.len() == 1 {
+        return exact;
+    }
+    if let Some(want) = want_completed {
+        let changing: Vec<&TaskRow> = all
+            .iter()
+            .copied()
+            .filter(|r| r.completed != want)
+            .collect();
+        if changing.len() == 1 {
+            return changing;
+        }
+    }
+    all
 }

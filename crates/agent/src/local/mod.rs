@@ -6,28 +6,37 @@
 //! When a title matches several tasks it asks which one, and the next message ("2", "task 5",
 //! "the first one") completes the request. It acts only through the same MCP tools as the LLM.
 
+mod context;
 mod exec;
-mod followup;
 mod matching;
 mod parse;
+mod refs;
 mod replies;
 #[cfg(test)]
 mod tests;
+mod urdu;
 
 use crate::{AgentError, EventSink, HistoryMessage, HistoryRole, Tools, TurnOutput};
 
+use context::Context;
 use exec::Turn;
-use followup::answer_to_clarification;
 pub use matching::match_score;
 pub use parse::parse;
+pub use replies::Lang;
 
-/// Every clarifying question starts with this, so the next turn can recognise an answer to it.
+/// Every clarifying question (in English) starts with this, so the next turn can recognise an answer to it.
 pub const CLARIFY_PREFIX: &str = "Which task do you mean?";
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum TaskRef {
+    /// "task 3", "#3", "task three".
     Id(i64),
+    /// Words of the title ("the milk task").
     Text(String),
+    /// A position in the list the planner showed last ("the first one" = 1, "the last one" = -1).
+    Position(isize),
+    /// "it", "that one": the task the last turn acted on or named.
+    Last,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,11 +71,26 @@ pub enum Intent {
     Delete {
         target: TaskRef,
     },
+    /// Neither title nor description: the user wants to rename but did not say to what (ask).
     Update {
         target: TaskRef,
         title: Option<String>,
         description: Option<String>,
     },
+    /// A question about a task ("is task 3 done?"): answered, never acted on.
+    Ask {
+        target: TaskRef,
+    },
+    /// "yes" / "no" to the planner's question.
+    Confirm(bool),
+    /// Reverse what the last turn changed.
+    Undo,
+    /// "and task 3 too": the last action again, on another task.
+    Too {
+        target: TaskRef,
+    },
+    /// Several requests in one message, in order.
+    Many(Vec<Intent>),
     Greet,
     Help,
     Unknown,
@@ -83,11 +107,15 @@ pub async fn run<T: Tools>(
         .filter(|m| m.role == HistoryRole::User)
         .map(|m| m.content.as_str())
         .unwrap_or("");
-    let intent = answer_to_clarification(history, text).unwrap_or_else(|| parse(text));
+    let context = Context::from_history(history);
+    let lang = Lang::detect(text);
+    let intent = context.follow_up(text).unwrap_or_else(|| parse(text));
     let mut turn = Turn {
         tools,
         events,
         records: Vec::new(),
+        context,
+        lang,
     };
     let reply = turn.execute(intent).await?;
     Ok(TurnOutput {

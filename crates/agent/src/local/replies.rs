@@ -1,6 +1,131 @@
-//! The planner's replies.
+//! The planner's replies, in the language the user wrote in: English, Urdu (Urdu script) or
+//! Roman Urdu. Task lists keep one shape in every language ("3. Buy milk") so a later turn can
+//! read positions back from them.
 
-use super::{ListStatus, matching::TaskRow};
+use super::{ListStatus, matching::TaskRow, urdu};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    /// Urdu in Urdu script.
+    Ur,
+    /// Urdu written in Latin letters.
+    Roman,
+}
+
+impl Lang {
+    /// The language of a message.
+    pub fn detect(text: &str) -> Lang {
+        if text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)) {
+            Lang::Ur
+        } else if urdu::is_roman(text) {
+            Lang::Roman
+        } else {
+            Lang::En
+        }
+    }
+}
+
+/// One thing to say.
+pub(super) enum Say<'a> {
+    Added(i64, &'a str),
+    Completed(i64, &'a str),
+    Reopened(i64, &'a str),
+    Deleted(i64, &'a str),
+    Renamed(i64, &'a str),
+    Described(i64, &'a str),
+    NotFoundId(i64),
+    Failed(&'a str),
+    NoTasks,
+    NoMatch(&'a str, &'a [TaskRow]),
+    Clarify(&'a str, &'a [&'a TaskRow]),
+    ConfirmDelete(i64, &'a str),
+    Kept(i64),
+    NothingToConfirm,
+    AskTitle(i64),
+    Status(i64, &'a str, bool),
+    WhichOne,
+    NoList,
+    NothingToUndo,
+    CantUndoRename(i64),
+    Greet,
+    Help,
+    Unknown,
+}
+
+fn options(lang: Lang, rows: &[&TaskRow]) -> String {
+    let word = if lang == Lang::Ur { "کام" } else { "task" };
+    rows.iter()
+        .take(8)
+        .map(|r| format!("{word} {} \"{}\"", r.id, r.title))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn listing(rows: &[TaskRow]) -> String {
+    rows.iter()
+        .take(8)
+        .map(|r| format!("{}. {}", r.id, r.title))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub(super) fn say(lang: Lang, what: Say<'_>) -> String {
+    match lang {
+        Lang::En => english(what),
+        Lang::Ur => urdu::say_urdu(what),
+        Lang::Roman => urdu::say_roman(what),
+    }
+}
+
+fn english(what: Say<'_>) -> String {
+    match what {
+        Say::Added(id, t) => format!("I've added \"{t}\" to your tasks (task {id})."),
+        Say::Completed(id, t) => format!("Done! I marked task {id} \"{t}\" as complete."),
+        Say::Reopened(id, t) => format!("I reopened task {id} \"{t}\"; it's pending again."),
+        Say::Deleted(id, t) => format!("I deleted task {id} \"{t}\"."),
+        Say::Renamed(id, t) => format!("I updated task {id}: it's now \"{t}\"."),
+        Say::Described(id, t) => format!("I updated the description of task {id} \"{t}\"."),
+        Say::NotFoundId(id) => {
+            format!("I couldn't find task {id}. Say \"show my tasks\" to see your task numbers.")
+        }
+        Say::Failed(why) => format!("I couldn't do that: {why}"),
+        Say::NoTasks => "You don't have any tasks yet. Try \"add a task to buy groceries\".".into(),
+        Say::NoMatch(q, rows) => format!(
+            "I couldn't find a task matching \"{q}\". Your tasks: {}. Which one did you mean?",
+            listing(rows)
+        ),
+        Say::Clarify(q, rows) => format!(
+            "Which task do you mean? I found {} tasks matching \"{q}\": {}. Reply with the task number.",
+            rows.len(),
+            options(Lang::En, rows)
+        ),
+        Say::ConfirmDelete(id, t) => format!(
+            "Delete task {id} \"{t}\"? Reply \"yes\" to delete it or \"no\" to keep it."
+        ),
+        Say::Kept(id) => format!("OK, I kept task {id}."),
+        Say::NothingToConfirm => {
+            "There's nothing waiting for a yes or no. What would you like to do?".into()
+        }
+        Say::AskTitle(id) => format!("What should the new title of task {id} be?"),
+        Say::Status(id, t, true) => format!("Yes — task {id} \"{t}\" is done."),
+        Say::Status(id, t, false) => format!("Task {id} \"{t}\" is not done yet."),
+        Say::WhichOne => {
+            "Which task do you mean? Say its number, e.g. \"task 2\" (\"show my tasks\" lists them)."
+                .into()
+        }
+        Say::NoList => {
+            "Which list do you mean? Say \"show my tasks\" first, then \"the first one\".".into()
+        }
+        Say::NothingToUndo => "There's nothing for me to undo from my last reply.".into(),
+        Say::CantUndoRename(id) => format!(
+            "I can't undo a rename by myself; say \"rename task {id} to …\" with the old title."
+        ),
+        Say::Greet => "Hi! I can add, list, complete, rename and delete your tasks. Try \"add a task to buy groceries\" or \"what's pending?\".".into(),
+        Say::Help => HELP_TEXT.into(),
+        Say::Unknown => format!("Sorry, I didn't understand that. {HELP_TEXT}"),
+    }
+}
 
 pub(super) const HELP_TEXT: &str = "Here's what I can do:\n\
 - add a task: \"add a task to buy groceries\" or \"remind me to pay bills\"\n\
@@ -9,7 +134,10 @@ pub(super) const HELP_TEXT: &str = "Here's what I can do:\n\
 - rename: \"change task 1 to 'Call mom tonight'\"\n\
 - delete: \"delete the meeting task\"";
 
-pub(super) fn render_list(status: ListStatus, rows: &[TaskRow]) -> String {
+pub(super) fn render_list(lang: Lang, status: ListStatus, rows: &[TaskRow]) -> String {
+    if lang != Lang::En {
+        return urdu::render_list(lang, status, rows);
+    }
     if rows.is_empty() {
         return match status {
             ListStatus::All => {
@@ -20,31 +148,34 @@ pub(super) fn render_list(status: ListStatus, rows: &[TaskRow]) -> String {
         };
     }
     let n = rows.len();
+    let s = if n == 1 { "" } else { "s" };
     let head = match status {
-        ListStatus::All => format!("You have {n} task{}:", if n == 1 { "" } else { "s" }),
-        ListStatus::Pending => format!(
-            "You have {n} pending task{}:",
-            if n == 1 { "" } else { "s" }
-        ),
-        ListStatus::Completed => format!(
-            "You've completed {n} task{}:",
-            if n == 1 { "" } else { "s" }
-        ),
+        ListStatus::All => format!("You have {n} task{s}:"),
+        ListStatus::Pending => format!("You have {n} pending task{s}:"),
+        ListStatus::Completed => format!("You've completed {n} task{s}:"),
     };
-    let lines: Vec<String> = rows
-        .iter()
+    format!("{head}\n{}", lines(status, rows))
+}
+
+/// "3. Buy milk" lines (✓ after completed tasks in a full list).
+pub(super) fn lines(status: ListStatus, rows: &[TaskRow]) -> String {
+    rows.iter()
         .map(|r| {
-            format!(
-                "{}. {}{}",
-                r.id,
-                r.title,
-                if r.completed && status == ListStatus::All {
-                    " ✓"
-                } else {
-                    ""
-                }
-            )
+            let tick = if r.completed && status == ListStatus::All {
+                " ✓"
+            } else {
+                ""
+            };
+            format!("{}. {}{tick}", r.id, r.title)
         })
-        .collect();
-    format!("{head}\n{}", lines.join("\n"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub(super) fn listing_for(rows: &[TaskRow]) -> String {
+    listing(rows)
+}
+
+pub(super) fn options_for(lang: Lang, rows: &[&TaskRow]) -> String {
+    options(lang, rows)
 }

@@ -1,9 +1,14 @@
 use super::{
-    CLARIFY_PREFIX, Intent, ListStatus, TaskRef,
-    followup::answer_to_clarification,
-    match_score,
-    parse::{parse, unquote},
+    CLARIFY_PREFIX, Intent, ListStatus, TaskRef, context::Context, match_score, parse::parse,
+    refs::unquote,
 };
+
+fn answer_to_clarification(history: &[HistoryMessage], text: &str) -> Option<Intent> {
+    let mut history = history.to_vec();
+    history.pop();
+    history.push(HistoryMessage::user(text));
+    Context::from_history(&history).follow_up(text)
+}
 use crate::HistoryMessage;
 
 fn add(t: &str) -> Intent {
