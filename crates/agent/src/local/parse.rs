@@ -11,7 +11,7 @@ const POLITE: &str = r"^(?:(?:hey|hi|ok|okay|so|and|also|then|now)[,!]?\s+)*(?:(
 pattern!(
     ADD,
     &format!(
-        r"{POLITE}(?:add|create|make|put|new|insert|write down|jot down|note down)\s+(?:(?:a|an|another|one|more|new)\s+)*(?:task|todo|to-do|to do|item|reminder|entry)?s?\s*(?:to|for|:|-|called|named|titled|saying|that says)?\s*(?P<title>.+?)(?:\s+(?:to|on|in|onto)\s+(?:my|the)\s+(?:todo |to-do |to do |task )?(?:list|tasks|todos))?$"
+        r"{POLITE}(?:add|create|make|put|new|insert|write down|jot down|note down)\s+(?:(?:a|an|another|one|more|new)\s+)*(?:(?:task|todo|to-do|to do|item|reminder|entry)s?\b)?\s*(?:to|for|:|-|called|named|titled|saying|that says)?\s*(?P<title>.+?)(?:\s+(?:to|on|in|onto)\s+(?:my|the)\s+(?:todo |to-do |to do |task )?(?:list|tasks|todos))?$"
     )
 );
 pattern!(
@@ -427,7 +427,8 @@ fn parse_add(text: &str) -> Intent {
     Intent::Add { title, description }
 }
 
-/// "milk and eggs" → two items; "call mom and dad" stays one (the parts differ in shape).
+/// "milk and eggs" → two items; "call mom and dad" stays one (the parts differ in shape), and so
+/// does a long sentence.
 pub(super) fn split_items(title: &str) -> Vec<String> {
     let parts: Vec<String> = title
         .split(", and ")
@@ -441,7 +442,8 @@ pub(super) fn split_items(title: &str) -> Vec<String> {
     }
     let words = |p: &String| p.split_whitespace().count();
     let all_single = parts.iter().all(|p| words(p) == 1);
-    let all_multi = parts.iter().all(|p| words(p) >= 2);
+    // short verb phrases ("buy stamps and post the letter"); a long sentence stays one task
+    let all_multi = parts.iter().all(|p| (2..=3).contains(&words(p)));
     if all_single || all_multi {
         parts
     } else {

@@ -189,3 +189,128 @@ fn clarification_answers_complete_the_original_request() {
     );
     assert_eq!(answer_to_clarification(&history, "show my tasks"), None);
 }
+
+#[test]
+fn a_title_reference_matches_only_when_every_word_does() {
+    use super::matching::names;
+    assert!(names("call mom", "Call mom"));
+    assert!(
+        !names("call dad", "Call mom"),
+        "one different word is no match"
+    );
+    assert!(
+        !names("call the bank", "Call mom"),
+        "half the words is no match"
+    );
+    assert!(names("meeting prep", "Team meeting prep"));
+    assert!(
+        names("budgte report", "Prepare the budget report"),
+        "one typo"
+    );
+    assert!(!names("cat", "Call mom"), "short words need an exact match");
+    assert!(names("called mom", "Call mom"));
+    assert!(names("bought milk", "Buy milk"));
+}
+
+#[test]
+fn edit_distance_counts_a_swap_as_one() {
+    use super::matching::edit_distance;
+    assert_eq!(edit_distance("compelte", "complete"), 1);
+    assert_eq!(edit_distance("delte", "delete"), 1);
+    assert_eq!(edit_distance("milk", "milk"), 0);
+    assert_eq!(edit_distance("", "abc"), 3);
+}
+
+#[test]
+fn numbers_words_ordinals_and_pronouns_are_references() {
+    use super::refs::parse_ref;
+    assert_eq!(parse_ref("task three"), TaskRef::Id(3));
+    assert_eq!(parse_ref("no. 5"), TaskRef::Id(5));
+    assert_eq!(parse_ref("#5"), TaskRef::Id(5));
+    assert_eq!(parse_ref("number 7"), TaskRef::Id(7));
+    assert_eq!(parse_ref("the first one"), TaskRef::Position(1));
+    assert_eq!(parse_ref("the last one"), TaskRef::Position(-1));
+    assert_eq!(parse_ref("it"), TaskRef::Last);
+    assert_eq!(parse_ref("that one"), TaskRef::Last);
+    assert_eq!(parse_ref("کام 3"), TaskRef::Id(3));
+    assert_eq!(parse_ref("the milk task"), TaskRef::Text("milk".into()));
+}
+
+#[test]
+fn typos_in_the_verb_and_urdu_digits_are_normalised() {
+    use super::refs::normalise;
+    assert_eq!(normalise("delte task 2"), "delete task 2");
+    assert_eq!(
+        normalise("please compelte task 2"),
+        "please complete task 2"
+    );
+    assert_eq!(normalise("ad milk"), "add milk");
+    assert_eq!(normalise("make a cake"), "make a cake");
+    assert_eq!(normalise("کام ۳ مکمل کرو"), "کام 3 مکمل کرو");
+}
+
+#[test]
+fn questions_never_become_actions() {
+    for q in [
+        "is task 3 done?",
+        "did I buy milk?",
+        "can you check if the meeting prep is done?",
+        "have I finished the report?",
+    ] {
+        assert!(
+            matches!(parse(q), Intent::Ask { .. }),
+            "{q}: {:?}",
+            parse(q)
+        );
+    }
+    assert_eq!(
+        parse("do I have anything pending?"),
+        Intent::List(ListStatus::Pending)
+    );
+}
+
+#[test]
+fn several_requests_in_one_message() {
+    assert_eq!(
+        parse("add milk and eggs"),
+        Intent::Many(vec![add("milk"), add("eggs")])
+    );
+    assert_eq!(
+        parse("add buy lamp and mark task 2 done"),
+        Intent::Many(vec![
+            add("buy lamp"),
+            Intent::SetCompleted {
+                target: TaskRef::Id(2),
+                completed: true
+            }
+        ])
+    );
+    assert_eq!(
+        parse("add a task to call mom and dad"),
+        add("call mom and dad")
+    );
+}
+
+#[test]
+fn urdu_and_roman_urdu_commands() {
+    use super::Lang;
+    assert_eq!(parse("دودھ خریدنے کا کام شامل کرو"), add("دودھ خریدنے"));
+    assert_eq!(parse("میرے کام دکھاؤ"), Intent::List(ListStatus::All));
+    assert_eq!(
+        parse("kaam 3 mukammal karo"),
+        Intent::SetCompleted {
+            target: TaskRef::Id(3),
+            completed: true
+        }
+    );
+    assert_eq!(parse("mere kaam dikhao"), Intent::List(ListStatus::All));
+    assert_eq!(
+        parse("task 2 delete kar do"),
+        Intent::Delete {
+            target: TaskRef::Id(2)
+        }
+    );
+    assert_eq!(Lang::detect("میرے کام دکھاؤ"), Lang::Ur);
+    assert_eq!(Lang::detect("mere kaam dikhao"), Lang::Roman);
+    assert_eq!(Lang::detect("show my tasks"), Lang::En);
+}
