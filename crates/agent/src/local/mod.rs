@@ -1,10 +1,14 @@
-//! The `local` model: a deterministic, offline planner for everyday task requests.
+//! The `local` model: a deterministic, offline planner for everyday task requests, in English,
+//! Urdu and Roman Urdu.
 //!
-//! It understands adding ("add a task to…", "remind me to…", "I need to remember to…"), listing
-//! (all / pending / completed), completing and reopening, deleting and renaming, with tasks named
-//! by number ("task 3") or by title (fuzzy: "I finished buying groceries" finds "Buy groceries").
-//! When a title matches several tasks it asks which one, and the next message ("2", "task 5",
-//! "the first one") completes the request. It acts only through the same MCP tools as the LLM.
+//! - `parse` (with `refs` for task references and `urdu`) turns a message into [`Intent`]s;
+//! - `context` reads the stored conversation: the planner's open question (which task? delete it?
+//!   what title?), the list it showed last and what its last turn changed;
+//! - `matching` finds the task a title names — only when every content word matches;
+//! - `exec` carries the intent out through the same MCP tools the LLM uses; `replies` words it.
+//!
+//! Safe first: nothing changes unless the request names exactly one task, questions never change
+//! anything, and deleting a task named by its title waits for a "yes" in the next turn.
 
 mod context;
 mod exec;
