@@ -14,7 +14,7 @@ const U_VERB: &str = r"(?:کر\s*(?:دو|دیں|دیجیے|دیجئے|لو|دی�
 
 pattern!(
     ROMAN,
-    r"\b(?:karo|kar do|kardo|krdo|kar dein|kar den|dikhao|dikha do|batao|bata do|mukammal|mukamal|shamil|shaamil|banao|bana do|hatao|hata do|mitao|mita do|wala|wali|kaam|mere|mera|meri|naya|baqi|baaki|dobara|khol do|naam)\b|^(?:haan|han|haa|nahi|nahin|ji|ji haan|jee|theek hai|wapas karo|wapas kar do)$"
+    r"^(?:kya|kia)\s|\b(?:karo|kar do|kardo|krdo|kar dein|kar den|dikhao|dikha do|batao|bata do|mukammal|mukamal|shamil|shaamil|banao|bana do|hatao|hata do|mitao|mita do|wala|wali|kaam|mere|mera|meri|naya|baqi|baaki|dobara|khol do|naam)\b|^(?:haan|han|haa|nahi|nahin|ji|ji haan|jee|theek hai|wapas karo|wapas kar do)$"
 );
 pattern!(
     R_LIST,
@@ -77,6 +77,11 @@ pattern!(
     )
 );
 
+pattern!(
+    QUESTION,
+    r"^(?:کیا|kya|kia)\s+(?P<t>.+?)(?:\s+(?:مکمل|پورا|mukammal|mukamal|complete|done))?(?:\s+(?:ہو\s*(?:گیا|گئی|چکا|چکی)|ho\s*(?:gaya|gayi|gya|chuka|chuki)))?(?:\s+(?:ہے|hai))?$"
+);
+
 /// Whether a message is written in Roman Urdu.
 pub(super) fn is_roman(text: &str) -> bool {
     ROMAN.is_match(text)
@@ -131,6 +136,12 @@ pub(super) fn parse(text: &str) -> Option<Intent> {
             r.captures(text)
         }
     };
+    if let Some(c) = QUESTION.captures(text) {
+        // "کیا کام 3 مکمل ہو گیا؟" asks; it never changes anything
+        return Some(Intent::Ask {
+            target: parse_ref(&c["t"]),
+        });
+    }
     if let Some(c) = pick(&R_LIST, &U_LIST) {
         return Some(Intent::List(list_status(&c["what"])));
     }
