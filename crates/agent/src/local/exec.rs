@@ -310,6 +310,13 @@ impl<'a, T: Tools> Turn<'a, T> {
                 completed: last.completed.unwrap_or(true),
             },
             "delete_task" => Intent::Delete { target },
+            "add_task" => match target {
+                TaskRef::Text(title) => Intent::Add {
+                    title,
+                    description: None,
+                },
+                _ => return Ok(self.say(Say::Unknown)),
+            },
             _ => return Ok(self.say(Say::Unknown)),
         };
         Box::pin(self.execute(intent)).await

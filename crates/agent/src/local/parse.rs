@@ -290,7 +290,10 @@ fn parse_conversational(text: &str) -> Option<Intent> {
     if let Some(c) = TOO.captures(text) {
         let raw = c.name("target").or_else(|| c.name("target2"))?.as_str();
         let target = parse_ref(raw);
-        if matches!(target, TaskRef::Id(_) | TaskRef::Position(_)) {
+        let short_words = raw.split_whitespace().count() <= 4 && parse_one(raw) == Intent::Unknown;
+        if matches!(target, TaskRef::Id(_) | TaskRef::Position(_))
+            || matches!(target, TaskRef::Text(_)) && short_words
+        {
             return Some(Intent::Too { target });
         }
     }
