@@ -12,7 +12,7 @@ use crate::{HistoryMessage, HistoryRole, ToolCallRecord};
 
 pattern!(
     CLARIFY_QUESTION,
-    r"^(?:Which task do you mean\?|آپ کون سا کام کہہ رہے ہیں؟|Aap kaun sa task keh rahe hain\?)"
+    r"^(?:Which task do you mean\?|آپ کون سا کام کہہ رہے ہیں؟|Aap kaun sa task keh rahe hain\?)|(?:Which one did you mean\?|آپ کون سا کام کہہ رہے ہیں؟|Aap kaun sa task keh rahe hain\?)$"
 );
 pattern!(CLARIFY_OPTION, r#"(?:task|کام) (\d+) ""#);
 pattern!(

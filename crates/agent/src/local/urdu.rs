@@ -14,7 +14,7 @@ const U_VERB: &str = r"(?:کر\s*(?:دو|دیں|دیجیے|دیجئے|لو|دی�
 
 pattern!(
     ROMAN,
-    r"^(?:kya|kia)\s|\b(?:karo|kar do|kardo|krdo|kar dein|kar den|dikhao|dikha do|batao|bata do|mukammal|mukamal|shamil|shaamil|banao|bana do|hatao|hata do|mitao|mita do|wala|wali|kaam|mere|mera|meri|naya|baqi|baaki|dobara|khol do|naam)\b|^(?:haan|han|haa|nahi|nahin|ji|ji haan|jee|theek hai|wapas karo|wapas kar do)$"
+    r"^(?:kya|kia)\s|\b(?:karo|kar do|kardo|krdo|kar dein|kar den|dikhao|dikha do|batao|bata do|mukammal|mukamal|shamil|shaamil|banao|bana do|hatao|hata do|mitao|mita do|wala|kaam|kaun se|kitne|mere|mera|meri|naya|baqi|baaki|dobara|khol do|naam)\b|^(?:haan|han|haa|nahi|nahin|ji|ji haan|jee|theek hai|wapas karo|wapas kar do)$"
 );
 pattern!(
     R_LIST,
@@ -78,6 +78,10 @@ pattern!(
 );
 
 pattern!(
+    WHICH_TASKS,
+    r"^(?P<what>(?:کون\s+سے|کتنے|kaun\s+se|kitne)\s+(?:کام|ٹاسک|kaam|tasks?)\b.*)$"
+);
+pattern!(
     QUESTION,
     r"^(?:کیا|kya|kia)\s+(?P<t>.+?)(?:\s+(?:مکمل|پورا|mukammal|mukamal|complete|done))?(?:\s+(?:ہو\s*(?:گیا|گئی|چکا|چکی)|ho\s*(?:gaya|gayi|gya|chuka|chuki)))?(?:\s+(?:ہے|hai))?$"
 );
@@ -136,6 +140,9 @@ pub(super) fn parse(text: &str) -> Option<Intent> {
             r.captures(text)
         }
     };
+    if let Some(c) = WHICH_TASKS.captures(text) {
+        return Some(Intent::List(list_status(&c["what"])));
+    }
     if let Some(c) = QUESTION.captures(text) {
         // "کیا کام 3 مکمل ہو گیا؟" asks; it never changes anything
         return Some(Intent::Ask {
