@@ -71,7 +71,14 @@ impl HistoryMessage {
 /// Progress of a turn, for streaming UIs.
 #[derive(Clone, Debug)]
 pub enum AgentEvent {
-    ToolStarted { name: String, arguments: Value },
+    /// A piece of the reply, as the model produces it.
+    TextDelta(String),
+    /// The text streamed so far was not the reply (the model went on to call tools): drop it.
+    TextReset,
+    ToolStarted {
+        name: String,
+        arguments: Value,
+    },
     ToolFinished(ToolCallRecord),
 }
 
@@ -208,7 +215,14 @@ impl Agent {
         events: Option<&EventSink>,
     ) -> Result<TurnOutput, AgentError> {
         match &self.engine {
-            Engine::Local => local::run(tools, history, events).await,
+            Engine::Local => {
+                let out = local::run(tools, history, events).await?;
+                // the planner answers at once: its reply is one delta
+                if let Some(tx) = events {
+                    let _ = tx.send(AgentEvent::TextDelta(out.reply.clone()));
+                }
+                Ok(out)
+            }
             Engine::OpenAi(m) => m.run(tools, history, events, self.max_turns).await,
         }
     }
