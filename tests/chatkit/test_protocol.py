@@ -117,6 +117,26 @@ def test_custom_action_toggles_a_task_through_the_widget(client):
     assert stored["widget"]["children"][0]["children"][0]["defaultChecked"] is False
 
 
+def test_loaded_widgets_show_the_current_task_state(client):
+    thread_id, _ = new_thread(client, "add a task to buy milk")
+    client.stream("threads.add_user_message", {"thread_id": thread_id, "input": user_input("add a task to call mom")})
+    widget = widget_of(client, thread_id)
+    assert [r["children"][0]["defaultChecked"] for r in widget["widget"]["children"]] == [False, False]
+    # changed elsewhere: task 1 completed and task 2 renamed through the REST API
+    r = client.http.put(f"/api/{client.user_id}/tasks/1", json={"completed": True}, headers=client.headers())
+    assert r.status_code == 200, r.text
+    r = client.http.put(f"/api/{client.user_id}/tasks/2", json={"title": "call mom tonight"}, headers=client.headers())
+    assert r.status_code == 200, r.text
+    for loaded in (client.json("items.list", {"thread_id": thread_id, "order": "asc"})["data"],
+                   client.json("threads.get_by_id", {"thread_id": thread_id})["items"]["data"]):
+        shown = [i for i in loaded if i["id"] == widget["id"]][0]
+        models.check(models.ITEM_PAGE, {"data": [shown], "has_more": False})
+        boxes = [r["children"][0] for r in shown["widget"]["children"]]
+        assert [b["defaultChecked"] for b in boxes] == [True, False]
+        assert boxes[1]["label"] == "2. call mom tonight"
+        assert "[x] 1. buy milk" in shown["copy_text"]
+
+
 def test_custom_action_errors(client):
     thread_id, _ = new_thread(client, "add a task to buy milk")
     r = client.request("threads.custom_action", {"thread_id": thread_id, "item_id": None,

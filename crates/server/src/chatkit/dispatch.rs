@@ -19,7 +19,7 @@ use super::{
     },
     render::{items_page, page_json, thread_json},
     stream::{Turn, stream_turn},
-    widget::TOGGLE_ACTION,
+    widget::{self, TOGGLE_ACTION},
 };
 use crate::{
     AppState,
@@ -191,10 +191,11 @@ async fn custom_action(state: AppState, user: AuthUser, p: ActionParams) -> ApiR
 
 async fn get_by_id(state: &AppState, user: &AuthUser, p: ThreadParams) -> ApiResult<Response> {
     let c = load_thread(state, user, &p.thread_id).await?;
-    let rows = state
+    let mut rows = state
         .store
         .list_messages(&user.id, c.id, MessageOrder::Asc, None, DEFAULT_PAGE + 1)
         .await?;
+    widget::refresh_all(state, user, &mut rows).await?;
     let items = items_page(rows, DEFAULT_PAGE);
     Ok(Json(thread_json(&c, Some(items))).into_response())
 }
@@ -220,10 +221,11 @@ async fn items_list(state: &AppState, user: &AuthUser, p: ItemsListParams) -> Ap
     let limit = limit_of(p.limit);
     let order = order_of(p.order.as_deref())?;
     let after = cursor(p.after.as_deref(), "msg_")?;
-    let rows = state
+    let mut rows = state
         .store
         .list_messages(&user.id, c.id, order, after, limit + 1)
         .await?;
+    widget::refresh_all(state, user, &mut rows).await?;
     Ok(Json(items_page(rows, limit)).into_response())
 }
 

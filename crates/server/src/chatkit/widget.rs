@@ -1,9 +1,15 @@
 //! The todo-list widget: a ListView with a checkbox per task. Toggling one sends
 //! `threads.custom_action` with `{type: "todo.toggle", payload: {task_id}}`.
+//!
+//! A stored widget is a snapshot; whenever a thread is read (`threads.get_by_id`, `items.list`) its
+//! widgets are re-rendered from the tasks' current state, so they agree with the task list even
+//! after the tasks were changed elsewhere (REST, MCP, another thread).
+
+use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use todobot_agent::ToolCallRecord;
-use todobot_store::{Message, NewMessage, Role as MsgRole};
+use todobot_store::{Message, NewMessage, Role as MsgRole, StatusFilter};
 
 use crate::{AppState, auth::AuthUser, error::ApiResult};
 
@@ -97,6 +103,77 @@ pub fn widget_filter(widget: Option<&Message>) -> String {
         .and_then(|v| v["widget"]["id"].as_str().map(str::to_owned))
         .and_then(|id| id.strip_prefix("todo-list:").map(str::to_owned))
         .unwrap_or_else(|| "all".to_owned())
+}
+
+/// The task ids a stored widget shows, in order (from its rows' keys).
+fn widget_task_ids(widget: &Value) -> Vec<i64> {
+    widget["children"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|r| r["key"].as_str()?.strip_prefix("task-")?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Re-renders a stored widget message from the tasks' current state: the same tasks (those still
+/// there), with their current titles and completion. Messages that are not widgets are unchanged.
+pub fn refresh(m: &mut Message, current: &HashMap<i64, TaskRow>) {
+    if m.role != "widget" {
+        return;
+    }
+    let Ok(stored) = serde_json::from_str::<Value>(&m.content) else {
+        return;
+    };
+    let filter = widget_filter(Some(m));
+    let rows: Vec<TaskRow> = widget_task_ids(&stored["widget"])
+        .into_iter()
+        .filter_map(|id| current.get(&id).cloned())
+        .collect();
+    m.content = widget_content(&filter, &rows).to_string();
+}
+
+/// The user's tasks now, by id, when `messages` hold a widget to refresh (one query per page).
+pub async fn current_tasks(
+    state: &AppState,
+    user: &AuthUser,
+    messages: &[Message],
+) -> ApiResult<Option<HashMap<i64, TaskRow>>> {
+    if !messages.iter().any(|m| m.role == "widget") {
+        return Ok(None);
+    }
+    let tasks = state
+        .store
+        .list_tasks(&user.id, StatusFilter::All, None, 0)
+        .await?;
+    Ok(Some(
+        tasks
+            .into_iter()
+            .map(|t| {
+                let row = TaskRow {
+                    id: t.id,
+                    title: t.title,
+                    completed: t.completed,
+                };
+                (t.id, row)
+            })
+            .collect(),
+    ))
+}
+
+/// Brings the widgets among `messages` up to date with the user's tasks.
+pub async fn refresh_all(
+    state: &AppState,
+    user: &AuthUser,
+    messages: &mut [Message],
+) -> ApiResult<()> {
+    if let Some(current) = current_tasks(state, user, messages).await? {
+        for m in messages.iter_mut() {
+            refresh(m, &current);
+        }
+    }
+    Ok(())
 }
 
 /// The widget to show after a turn whose last successful tool call listed tasks.
