@@ -588,7 +588,10 @@ async fn llm_failures_give_clear_errors_and_keep_the_message(db: Db) {
     mock.set_fallback(Reply::tool("list_tasks", json!({})));
     let (_, reply, calls) = chat_ok(&app, &u, Some(c), "loop forever").await;
     assert!(reply.contains("couldn't finish"), "{reply}");
-    assert!(reply.contains("No changes were made"), "only reads happened: {reply}");
+    assert!(
+        reply.contains("No changes were made"),
+        "only reads happened: {reply}"
+    );
     assert_eq!(calls.len(), app.state.config.agent_max_turns);
 
     // the conversation stayed consistent: every user message has exactly one reply after it

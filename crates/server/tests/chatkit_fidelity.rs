@@ -19,7 +19,9 @@ fn events(text: &str) -> Vec<Value> {
 async fn ask(app: &TestApp, u: &TestUser, thread: Option<&str>, text: &str) -> Vec<Value> {
     let input = json!({"content": [{"type": "input_text", "text": text}], "attachments": []});
     let body = match thread {
-        Some(t) => json!({"type": "threads.add_user_message", "params": {"thread_id": t, "input": input}}),
+        Some(t) => {
+            json!({"type": "threads.add_user_message", "params": {"thread_id": t, "input": input}})
+        }
         None => json!({"type": "threads.create", "params": {"input": input}}),
     };
     let (status, text) = app.chatkit(&u.jwt, body).await;
@@ -56,7 +58,10 @@ async fn loaded_widgets_show_the_current_task_state(db: Db) {
     app.create_task(&u, "Buy milk").await;
     app.create_task(&u, "Call mom").await;
     let evts = ask(&app, &u, None, "show me all my tasks").await;
-    let thread = evts[0]["thread"]["id"].as_str().expect("thread id").to_owned();
+    let thread = evts[0]["thread"]["id"]
+        .as_str()
+        .expect("thread id")
+        .to_owned();
     let widget = evts
         .iter()
         .find(|e| e["type"] == "thread.item.done" && e["item"]["type"] == "widget")
@@ -68,14 +73,29 @@ async fn loaded_widgets_show_the_current_task_state(db: Db) {
     );
     // changed elsewhere: completed over REST, another renamed, a third deleted
     let path = format!("/api/{}/tasks", u.id);
-    for (id, body) in [(1, json!({"completed": true})), (2, json!({"title": "Call mom tonight"}))] {
+    for (id, body) in [
+        (1, json!({"completed": true})),
+        (2, json!({"title": "Call mom tonight"})),
+    ] {
         let (status, res) = app
-            .call(Method::PUT, &format!("{path}/{id}"), Some(&u.jwt), Some(body))
+            .call(
+                Method::PUT,
+                &format!("{path}/{id}"),
+                Some(&u.jwt),
+                Some(body),
+            )
             .await;
         assert_eq!(status, 200, "{res}");
     }
-    let items = json_request(&app, &u, "items.list", json!({"thread_id": thread, "order": "asc"})).await;
-    let thread_json = json_request(&app, &u, "threads.get_by_id", json!({"thread_id": thread})).await;
+    let items = json_request(
+        &app,
+        &u,
+        "items.list",
+        json!({"thread_id": thread, "order": "asc"}),
+    )
+    .await;
+    let thread_json =
+        json_request(&app, &u, "threads.get_by_id", json!({"thread_id": thread})).await;
     for page in [&items, &thread_json["items"]] {
         let shown = page["data"]
             .as_array()
@@ -85,13 +105,29 @@ async fn loaded_widgets_show_the_current_task_state(db: Db) {
             .expect("the widget item");
         assert_eq!(
             checked(&shown["widget"]),
-            [("1. Buy milk".into(), true), ("2. Call mom tonight".into(), false)]
+            [
+                ("1. Buy milk".into(), true),
+                ("2. Call mom tonight".into(), false)
+            ]
         );
-        assert!(shown["copy_text"].as_str().unwrap_or("").contains("[x] 1. Buy milk"));
+        assert!(
+            shown["copy_text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("[x] 1. Buy milk")
+        );
     }
-    let (status, _) = app.call(Method::DELETE, &format!("{path}/2"), Some(&u.jwt), None).await;
+    let (status, _) = app
+        .call(Method::DELETE, &format!("{path}/2"), Some(&u.jwt), None)
+        .await;
     assert_eq!(status, 204);
-    let items = json_request(&app, &u, "items.list", json!({"thread_id": thread, "order": "asc"})).await;
+    let items = json_request(
+        &app,
+        &u,
+        "items.list",
+        json!({"thread_id": thread, "order": "asc"}),
+    )
+    .await;
     let shown = items["data"]
         .as_array()
         .expect("items")
@@ -111,7 +147,13 @@ async fn list_limits_are_clamped(db: Db) {
     for limit in [101, 200, 100_000] {
         let page = json_request(&app, &u, "threads.list", json!({"limit": limit})).await;
         assert_eq!(page["data"].as_array().map(Vec::len), Some(1), "{limit}");
-        let items = json_request(&app, &u, "items.list", json!({"thread_id": thread, "limit": limit})).await;
+        let items = json_request(
+            &app,
+            &u,
+            "items.list",
+            json!({"thread_id": thread, "limit": limit}),
+        )
+        .await;
         assert_eq!(items["data"].as_array().map(Vec::len), Some(2), "{limit}");
     }
     app.finish().await;
