@@ -105,20 +105,29 @@ pub fn widget_filter(widget: Option<&Message>) -> String {
         .unwrap_or_else(|| "all".to_owned())
 }
 
-/// The task ids a stored widget shows, in order (from its rows' keys).
-fn widget_task_ids(widget: &Value) -> Vec<i64> {
+/// The rows a stored widget shows, in order, as they were when it was stored.
+fn stored_rows(widget: &Value) -> Vec<TaskRow> {
     widget["children"]
         .as_array()
-        .map(|rows| {
-            rows.iter()
-                .filter_map(|r| r["key"].as_str()?.strip_prefix("task-")?.parse().ok())
-                .collect()
-        })
+        .map(|rows| rows.iter().filter_map(stored_row).collect())
         .unwrap_or_default()
 }
 
-/// Re-renders a stored widget message from the tasks' current state: the same tasks (those still
-/// there), with their current titles and completion. Messages that are not widgets are unchanged.
+fn stored_row(row: &Value) -> Option<TaskRow> {
+    let id: i64 = row["key"].as_str()?.strip_prefix("task-")?.parse().ok()?;
+    let checkbox = &row["children"][0];
+    let label = checkbox["label"].as_str().unwrap_or("");
+    let prefix = format!("{id}. ");
+    Some(TaskRow {
+        id,
+        title: label.strip_prefix(&prefix).unwrap_or(label).to_owned(),
+        completed: checkbox["defaultChecked"].as_bool().unwrap_or(false),
+    })
+}
+
+/// Re-renders a stored widget message from the tasks' current state: the same tasks, with their
+/// current titles and completion (a task deleted since keeps its stored row; the web UI marks it
+/// deleted, and ticking it answers that the task is gone). Other messages are unchanged.
 pub fn refresh(m: &mut Message, current: &HashMap<i64, TaskRow>) {
     if m.role != "widget" {
         return;
@@ -127,9 +136,9 @@ pub fn refresh(m: &mut Message, current: &HashMap<i64, TaskRow>) {
         return;
     };
     let filter = widget_filter(Some(m));
-    let rows: Vec<TaskRow> = widget_task_ids(&stored["widget"])
+    let rows: Vec<TaskRow> = stored_rows(&stored["widget"])
         .into_iter()
-        .filter_map(|id| current.get(&id).cloned())
+        .map(|row| current.get(&row.id).cloned().unwrap_or(row))
         .collect();
     m.content = widget_content(&filter, &rows).to_string();
 }
