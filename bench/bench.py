@@ -180,7 +180,11 @@ def main() -> None:
         psql(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
         shutil.rmtree(data_dir, ignore_errors=True)
     out = ROOT / "bench" / "RESULTS.md"
-    out.write_text("# Benchmark results\n\nProduced by `bench/run` (see bench/README.md).\n\n" + "\n".join(LINES) + "\n")
+    # keep the streaming section bench/first-delta wrote
+    marker = "## Streaming: time to the first text delta"
+    old = out.read_text() if out.exists() else ""
+    kept = ("\n" + marker + old.split(marker, 1)[1]) if marker in old else ""
+    out.write_text("# Benchmark results\n\nProduced by `bench/run` (see bench/README.md).\n\n" + "\n".join(LINES) + "\n" + kept)
     print(f"\nwritten to {out}")
 
 

@@ -299,6 +299,12 @@ function handleEvent(ev, ctx) {
         insert(li);
       } else renderItem(ev.item);
       break;
+    case "thread.item.removed": {
+      // streamed text that turned out not to be the reply (the model went on to use tools)
+      const gone = items.get(ev.item_id);
+      if (gone) { gone.remove(); items.delete(ev.item_id); }
+      break;
+    }
     case "thread.item.updated": {
       const li = items.get(ev.item_id);
       const u = ev.update;

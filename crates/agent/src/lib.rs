@@ -71,7 +71,14 @@ impl HistoryMessage {
 /// Progress of a turn, for streaming UIs.
 #[derive(Clone, Debug)]
 pub enum AgentEvent {
-    ToolStarted { name: String, arguments: Value },
+    /// A piece of the reply, as the model produces it.
+    TextDelta(String),
+    /// The text streamed so far was not the reply (the model went on to call tools): drop it.
+    TextReset,
+    ToolStarted {
+        name: String,
+        arguments: Value,
+    },
     ToolFinished(ToolCallRecord),
 }
 
@@ -208,10 +215,35 @@ impl Agent {
         events: Option<&EventSink>,
     ) -> Result<TurnOutput, AgentError> {
         match &self.engine {
-            Engine::Local => local::run(tools, history, events).await,
+            Engine::Local => {
+                let out = local::run(tools, history, events).await?;
+                // the planner answers at once: its reply goes out in word-sized deltas
+                if let Some(tx) = events {
+                    for piece in word_pieces(&out.reply) {
+                        let _ = tx.send(AgentEvent::TextDelta(piece));
+                    }
+                }
+                Ok(out)
+            }
             Engine::OpenAi(m) => m.run(tools, history, events, self.max_turns).await,
         }
     }
+}
+
+/// Word-sized pieces (each with the whitespace after it) that concatenate back to `text`.
+fn word_pieces(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for ch in text.chars() {
+        if !ch.is_whitespace() && cur.ends_with(char::is_whitespace) {
+            out.push(std::mem::take(&mut cur));
+        }
+        cur.push(ch);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 /// Calls a tool, reporting progress, and records the call. Transport failures become `Err`.
@@ -245,4 +277,15 @@ pub(crate) async fn call_tool<T: Tools>(
         let _ = tx.send(AgentEvent::ToolFinished(record.clone()));
     }
     Ok((record, outcome))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn word_pieces_concatenate_to_the_text() {
+        for t in ["", "Hi", "Added task 1: buy milk.\n2. b", "  spaced  "] {
+            assert_eq!(super::word_pieces(t).concat(), t);
+        }
+        assert_eq!(super::word_pieces("one two three").len(), 3);
+    }
 }

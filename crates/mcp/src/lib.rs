@@ -7,13 +7,15 @@
 //! compatibility) must equal that user or the call fails.
 
 mod client;
+mod params;
 mod tools;
 
 pub use client::{McpClient, McpClientError, ToolOutcome};
-pub use tools::{
-    ActionStatus, AddTaskParams, ListTasksParams, StatusParam, TaskActionResult, TaskIdParams,
-    TaskSummary, TodoTools, UpdateTaskParams,
+pub use params::{
+    AddTaskParams, CompleteTaskParams, DeleteTaskParams, ListTasksParams, StatusParam,
+    UpdateTaskParams,
 };
+pub use tools::{ActionStatus, TaskActionResult, TaskList, TaskSummary, TodoTools};
 
 /// The authenticated user of an MCP request, inserted into the HTTP request's extensions by the
 /// server's auth layer after verifying the bearer token.

@@ -9,70 +9,13 @@ use rmcp::{
 use serde::{Deserialize, Serialize};
 use todobot_store::{StatusFilter, Store, StoreError, Task, TaskPatch};
 
-use crate::McpUser;
-
-/// Arguments of `add_task`.
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct AddTaskParams {
-    /// Optional. If given it must be the signed-in user's id; you can only manage your own tasks.
-    #[serde(default)]
-    pub user_id: Option<String>,
-    /// Short title of the task, 1 to 200 characters.
-    pub title: String,
-    /// Optional longer description, up to 1000 characters.
-    #[serde(default)]
-    pub description: Option<String>,
-}
-
-/// Which tasks to list.
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum StatusParam {
-    #[default]
-    All,
-    Pending,
-    Completed,
-}
-
-/// Arguments of `list_tasks`.
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct ListTasksParams {
-    /// Optional. If given it must be the signed-in user's id.
-    #[serde(default)]
-    pub user_id: Option<String>,
-    /// "all" (default), "pending" or "completed".
-    #[serde(default)]
-    pub status: Option<StatusParam>,
-}
-
-/// Arguments of `complete_task` and `delete_task`.
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct TaskIdParams {
-    /// Optional. If given it must be the signed-in user's id.
-    #[serde(default)]
-    pub user_id: Option<String>,
-    /// The task's number, as shown by list_tasks.
-    pub task_id: i64,
-    /// complete_task only: false reopens a completed task (default true).
-    #[serde(default)]
-    pub completed: Option<bool>,
-}
-
-/// Arguments of `update_task`.
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct UpdateTaskParams {
-    /// Optional. If given it must be the signed-in user's id.
-    #[serde(default)]
-    pub user_id: Option<String>,
-    /// The task's number, as shown by list_tasks.
-    pub task_id: i64,
-    /// New title, 1 to 200 characters.
-    #[serde(default)]
-    pub title: Option<String>,
-    /// New description, up to 1000 characters; an empty string removes it.
-    #[serde(default)]
-    pub description: Option<String>,
-}
+use crate::{
+    McpUser,
+    params::{
+        AddTaskParams, CompleteTaskParams, DeleteTaskParams, ListTasksParams, StatusParam,
+        UpdateTaskParams, input_schema, unknown_arguments,
+    },
+};
 
 /// What happened to the task.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
@@ -99,6 +42,12 @@ pub struct TaskSummary {
     pub id: i64,
     pub title: String,
     pub completed: bool,
+}
+
+/// Result of `list_tasks`: an object (so every protocol version carries it as structured content).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct TaskList {
+    pub tasks: Vec<TaskSummary>,
 }
 
 /// The task tools, bound either to a fixed user (stdio, in-process) or to the user the HTTP auth
@@ -141,6 +90,17 @@ fn store_failure(tool: &str, e: StoreError) -> Result<CallToolResult, ErrorData>
             Err(ErrorData::internal_error("Internal error.", None))
         }
     }
+}
+
+/// A tool error for arguments the tool does not take.
+fn refuse_unknown(
+    tool: &str,
+    extra: &crate::params::Extra,
+    accepted: &[&str],
+) -> Option<CallToolResult> {
+    let message = unknown_arguments(tool, extra, accepted)?;
+    metrics::counter!("todobot_mcp_tool_calls_total", "tool" => tool.to_owned(), "outcome" => "error").increment(1);
+    Some(tool_error(message))
 }
 
 fn not_found(tool: &str, task_id: i64) -> CallToolResult {
@@ -211,6 +171,7 @@ impl TodoTools {
 
     #[tool(
         description = "Create a new task for the signed-in user. Returns the new task's number.",
+        input_schema = input_schema::<AddTaskParams>(),
         output_schema = schema_for_output::<TaskActionResult>()
     )]
     pub async fn add_task(
@@ -218,6 +179,11 @@ impl TodoTools {
         Parameters(p): Parameters<AddTaskParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
+        if let Some(refusal) =
+            refuse_unknown("add_task", &p.extra, &["title", "description", "user_id"])
+        {
+            return Ok(refusal);
+        }
         let user = match self.user(&ctx, p.user_id.as_deref())? {
             Ok(u) => u,
             Err(refusal) => return Ok(refusal),
@@ -241,13 +207,17 @@ impl TodoTools {
 
     #[tool(
         description = "List the signed-in user's tasks (id, title, completed), optionally only pending or completed ones.",
-        output_schema = schema_for_output::<Vec<TaskSummary>>()
+        input_schema = input_schema::<ListTasksParams>(),
+        output_schema = schema_for_output::<TaskList>()
     )]
     pub async fn list_tasks(
         &self,
         Parameters(p): Parameters<ListTasksParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
+        if let Some(refusal) = refuse_unknown("list_tasks", &p.extra, &["status", "user_id"]) {
+            return Ok(refusal);
+        }
         let user = match self.user(&ctx, p.user_id.as_deref())? {
             Ok(u) => u,
             Err(refusal) => return Ok(refusal),
@@ -290,7 +260,7 @@ impl TodoTools {
                         .collect();
                     format!("{} {which}task(s):\n{}", items.len(), lines.join("\n"))
                 };
-                structured(&items, text)
+                structured(&TaskList { tasks: items }, text)
             }
             Err(e) => store_failure("list_tasks", e),
         }
@@ -298,13 +268,18 @@ impl TodoTools {
 
     #[tool(
         description = "Mark one of the signed-in user's tasks as completed (pass completed=false to reopen it).",
+        input_schema = input_schema::<CompleteTaskParams>(),
         output_schema = schema_for_output::<TaskActionResult>()
     )]
     pub async fn complete_task(
         &self,
-        Parameters(p): Parameters<TaskIdParams>,
+        Parameters(p): Parameters<CompleteTaskParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
+        let accepted = ["task_id", "completed", "user_id"];
+        if let Some(refusal) = refuse_unknown("complete_task", &p.extra, &accepted) {
+            return Ok(refusal);
+        }
         let user = match self.user(&ctx, p.user_id.as_deref())? {
             Ok(u) => u,
             Err(refusal) => return Ok(refusal),
@@ -334,13 +309,17 @@ impl TodoTools {
 
     #[tool(
         description = "Delete one of the signed-in user's tasks permanently.",
+        input_schema = input_schema::<DeleteTaskParams>(),
         output_schema = schema_for_output::<TaskActionResult>()
     )]
     pub async fn delete_task(
         &self,
-        Parameters(p): Parameters<TaskIdParams>,
+        Parameters(p): Parameters<DeleteTaskParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
+        if let Some(refusal) = refuse_unknown("delete_task", &p.extra, &["task_id", "user_id"]) {
+            return Ok(refusal);
+        }
         let user = match self.user(&ctx, p.user_id.as_deref())? {
             Ok(u) => u,
             Err(refusal) => return Ok(refusal),
@@ -360,6 +339,7 @@ impl TodoTools {
 
     #[tool(
         description = "Change the title and/or description of one of the signed-in user's tasks.",
+        input_schema = input_schema::<UpdateTaskParams>(),
         output_schema = schema_for_output::<TaskActionResult>()
     )]
     pub async fn update_task(
@@ -367,6 +347,10 @@ impl TodoTools {
         Parameters(p): Parameters<UpdateTaskParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
+        let accepted = ["task_id", "title", "description", "user_id"];
+        if let Some(refusal) = refuse_unknown("update_task", &p.extra, &accepted) {
+            return Ok(refusal);
+        }
         let user = match self.user(&ctx, p.user_id.as_deref())? {
             Ok(u) => u,
             Err(refusal) => return Ok(refusal),

@@ -210,7 +210,16 @@ pub enum TurnInput {
     Retry { message_id: i64 },
 }
 
-/// Runs one turn in `conversation` (which must be the user's).
+/// Sent to a streaming caller once the turn has started: the stored user message and the id the
+/// reply will have (the reply row is reserved, status `streaming`, and completed at the end).
+#[derive(Clone, Debug)]
+pub struct TurnStarted {
+    pub user_message: Message,
+    pub reply_id: i64,
+}
+
+/// Runs one turn in `conversation` (which must be the user's). A caller that streams passes
+/// `started`: it learns the reply's id before the model answers.
 pub async fn run_turn(
     state: &AppState,
     agent: &Arc<Agent>,
@@ -218,42 +227,30 @@ pub async fn run_turn(
     conversation: Conversation,
     input: TurnInput,
     events: Option<&EventSink>,
-    user_stored: Option<oneshot::Sender<Message>>,
+    started: Option<oneshot::Sender<TurnStarted>>,
 ) -> Result<TurnResult, ApiError> {
     let cid = conversation.id;
     acquire_turn(state, &user.id, cid).await?;
-    let result = turn_locked(state, agent, user, conversation, input, events, user_stored).await;
+    let result = turn_locked(state, agent, user, conversation, input, events, started).await;
     if let Err(e) = state.store.release_turn(&user.id, cid).await {
         tracing::warn!(error = %e, conversation_id = cid, "could not release the turn lease (it will expire)");
     }
     result
 }
 
-async fn turn_locked(
+/// The user's message: a new one stored, or the retried one (its later messages removed).
+async fn user_message(
     state: &AppState,
-    agent: &Arc<Agent>,
     user: &AuthUser,
-    conversation: Conversation,
+    cid: i64,
     input: TurnInput,
-    events: Option<&EventSink>,
-    user_stored: Option<oneshot::Sender<Message>>,
-) -> Result<TurnResult, ApiError> {
-    let cid = conversation.id;
-    let user_message = match input {
+) -> Result<Message, ApiError> {
+    match input {
         TurnInput::Message(text) => state
             .store
-            .append_message(
-                &user.id,
-                cid,
-                NewMessage {
-                    role: MsgRole::User,
-                    content: text,
-                    tool_calls: None,
-                    status: "ok",
-                },
-            )
+            .append_message(&user.id, cid, new_message(MsgRole::User, text, None, "ok"))
             .await?
-            .ok_or(ApiError::NotFound("conversation"))?,
+            .ok_or(ApiError::NotFound("conversation")),
         TurnInput::Retry { message_id } => {
             let m = state
                 .store
@@ -265,22 +262,45 @@ async fn turn_locked(
                 .store
                 .delete_messages_after(&user.id, cid, message_id)
                 .await?;
-            m
+            Ok(m)
         }
-    };
-    if let Some(tx) = user_stored {
-        let _ = tx.send(user_message.clone());
     }
-    let window = state
-        .store
-        .recent_messages(&user.id, cid, state.config.history_window.max(1) as u64)
-        .await?;
-    let history = to_history(&window);
+}
 
+fn new_message(
+    role: MsgRole,
+    content: String,
+    tool_calls: Option<Value>,
+    status: &'static str,
+) -> NewMessage {
+    NewMessage {
+        role,
+        content,
+        tool_calls,
+        status,
+    }
+}
+
+/// What the agent produced: the reply text, its tool calls, the message status and the failure.
+type Outcome = (
+    String,
+    Vec<ToolCallRecord>,
+    &'static str,
+    Option<FailureKind>,
+);
+
+async fn run_agent(
+    state: &AppState,
+    agent: &Arc<Agent>,
+    user: &AuthUser,
+    cid: i64,
+    history: &[HistoryMessage],
+    events: Option<&EventSink>,
+) -> Outcome {
     let started = std::time::Instant::now();
     let outcome = match open_tools(state, user).await {
         Ok(client) => {
-            let r = agent.run_turn(&client, &history, events).await;
+            let r = agent.run_turn(&client, history, events).await;
             client.close().await;
             r
         }
@@ -289,8 +309,7 @@ async fn turn_locked(
     let model = agent.model_name().to_owned();
     metrics::histogram!("todobot_chat_turn_seconds", "model" => if model == "local" { "local" } else { "openai" })
         .record(started.elapsed().as_secs_f64());
-
-    let (content, tool_calls, status, failure) = match outcome {
+    match outcome {
         Ok(out) => (out.reply, out.tool_calls, "ok", None),
         Err(e) => {
             tracing::warn!(kind = ?e.kind, detail = %e.detail, conversation_id = cid, "chat turn failed");
@@ -303,26 +322,57 @@ async fn turn_locked(
                 Some(e.kind),
             )
         }
-    };
-    let tool_json = if tool_calls.is_empty() {
-        None
-    } else {
-        Some(serde_json::to_value(&tool_calls).unwrap_or(Value::Null))
-    };
-    let reply = state
+    }
+}
+
+async fn turn_locked(
+    state: &AppState,
+    agent: &Arc<Agent>,
+    user: &AuthUser,
+    conversation: Conversation,
+    input: TurnInput,
+    events: Option<&EventSink>,
+    started: Option<oneshot::Sender<TurnStarted>>,
+) -> Result<TurnResult, ApiError> {
+    let cid = conversation.id;
+    let user_message = user_message(state, user, cid, input).await?;
+    let window = state
         .store
-        .append_message(
-            &user.id,
-            cid,
-            NewMessage {
-                role: MsgRole::Assistant,
-                content,
-                tool_calls: tool_json,
-                status,
-            },
-        )
-        .await?
-        .ok_or(ApiError::NotFound("conversation"))?;
+        .recent_messages(&user.id, cid, state.config.history_window.max(1) as u64)
+        .await?;
+    let history = to_history(&window);
+    // a streaming caller gets the reply's id now: reserve its row (after reading the history)
+    let reserved = match started {
+        Some(tx) => {
+            let placeholder = new_message(MsgRole::Assistant, String::new(), None, "streaming");
+            let reply = state
+                .store
+                .append_message(&user.id, cid, placeholder)
+                .await?
+                .ok_or(ApiError::NotFound("conversation"))?;
+            let _ = tx.send(TurnStarted {
+                user_message: user_message.clone(),
+                reply_id: reply.id,
+            });
+            Some(reply.id)
+        }
+        None => None,
+    };
+    let (content, tool_calls, status, failure) =
+        run_agent(state, agent, user, cid, &history, events).await;
+    let tool_json =
+        (!tool_calls.is_empty()).then(|| serde_json::to_value(&tool_calls).unwrap_or(Value::Null));
+    let reply = new_message(MsgRole::Assistant, content, tool_json, status);
+    let reply = match reserved {
+        Some(id) => {
+            state
+                .store
+                .complete_message(&user.id, cid, id, reply)
+                .await?
+        }
+        None => state.store.append_message(&user.id, cid, reply).await?,
+    }
+    .ok_or(ApiError::NotFound("conversation"))?;
     let conversation = state
         .store
         .get_conversation(&user.id, cid)

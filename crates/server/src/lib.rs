@@ -315,18 +315,40 @@ pub async fn run(
     let started = std::time::Instant::now();
     let metrics_listener = bind_metrics(&config).await?;
     let state = build_state(config).await?;
-    let addr = listener.local_addr().ok();
+    let url = listener
+        .local_addr()
+        .map(|a| open_url(&a))
+        .unwrap_or_else(|_| "(unknown address)".to_owned());
+    let model = state.agent.model_name().to_owned();
+    let assistant = if model == "local" {
+        "the offline planner (no LLM configured)".to_owned()
+    } else {
+        format!("model {model} at {}", state.config.openai_base_url)
+    };
     tracing::info!(
-        addr = ?addr,
+        url = %url,
+        model = %model,
         database = ?state.store.backend(),
         startup_ms = started.elapsed().as_millis() as u64,
-        "todobot is ready"
+        "todobot is ready: listening on {url} (open this URL); the assistant uses {assistant}"
     );
     let store = state.store.clone();
     let result = serve_with_metrics(router(state), listener, metrics_listener, shutdown).await;
     let _ = store.close().await;
     tracing::info!("todobot stopped");
     result
+}
+
+/// The URL to open for a listening address (a wildcard address is reached through localhost).
+pub fn open_url(addr: &std::net::SocketAddr) -> String {
+    let ip = addr.ip();
+    if ip.is_unspecified() {
+        format!("http://localhost:{}", addr.port())
+    } else if ip.is_ipv6() {
+        format!("http://[{ip}]:{}", addr.port())
+    } else {
+        format!("http://{ip}:{}", addr.port())
+    }
 }
 
 /// Selects rustls' ring crypto provider for every outgoing TLS connection (LLM API, MCP service).

@@ -127,12 +127,12 @@ async fn sign_up_errors(db: Db) {
         (
             json!({"name": "X", "email": user.email, "password": "another password"}),
             422,
-            "USER_ALREADY_EXISTS",
+            "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
         ),
         (
             json!({"name": "X", "email": user.email.to_uppercase(), "password": "another password"}),
             422,
-            "USER_ALREADY_EXISTS",
+            "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
         ),
         (
             json!({"name": "X", "email": "not-an-email", "password": "long enough"}),
@@ -518,7 +518,76 @@ async fn keys_persist_across_restarts(db: Db) {
     app.finish().await;
 }
 
+/// Better Auth's `callbackURL` on sign-in: a path or a trusted origin comes back as `redirect: true`
+/// with the URL; one that leads off-site is refused (and no session is started).
+async fn sign_in_callback_url_redirects_only_on_site(db: Db) {
+    let app = TestApp::start(db).await;
+    let user = app.sign_up("Cal").await;
+    let sign_in = |callback: &str| json!({"email": user.email, "password": "correct horse battery", "callbackURL": callback});
+    for ok in ["/tasks?tab=open", "http://todobot.test/welcome"] {
+        let (status, body) = app
+            .call(
+                Method::POST,
+                "/api/auth/sign-in/email",
+                None,
+                Some(sign_in(ok)),
+            )
+            .await;
+        assert_eq!(status, 200, "{ok}: {body}");
+        assert_eq!(
+            (body["redirect"].as_bool(), body["url"].as_str()),
+            (Some(true), Some(ok))
+        );
+    }
+    for bad in [
+        "https://evil.example/phish",
+        "//evil.example",
+        "javascript:alert(1)",
+    ] {
+        let (status, body) = app
+            .call(
+                Method::POST,
+                "/api/auth/sign-in/email",
+                None,
+                Some(sign_in(bad)),
+            )
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (403, Some("INVALID_CALLBACKURL")),
+            "{bad}"
+        );
+        assert!(body.get("token").is_none());
+    }
+    app.finish().await;
+}
+
+/// RFC 7519 makes `iat` optional: an HS256 token without it is accepted.
+async fn hs256_tokens_without_iat_are_accepted(db: Db) {
+    let app = TestApp::start(db).await;
+    let sub = "ba_user_no_iat";
+    let claims = json!({"sub": sub, "exp": now() + 600, "iss": "http://todobot.test"});
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    let (status, body) = app
+        .call(
+            Method::GET,
+            &format!("/api/{sub}/tasks"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.finish().await;
+}
+
 db_tests!(
+    sign_in_callback_url_redirects_only_on_site,
+    hs256_tokens_without_iat_are_accepted,
     sign_up_and_sign_in,
     sign_up_errors,
     wrong_password,

@@ -232,7 +232,10 @@ async fn openai_model_calls_tools_over_several_steps(db: Db) {
     let (c, reply, calls) = chat_ok(&app, &u, None, "Delete the meeting task").await;
     assert_eq!(reply, "I deleted task 2 \"Team meeting at 10\".");
     assert_eq!(names(&calls), ["list_tasks", "delete_task"]);
-    assert_eq!(calls[0]["result"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        calls[0]["result"]["tasks"].as_array().map(Vec::len),
+        Some(2)
+    );
     assert_eq!(calls[1]["result"]["status"], "deleted");
     assert_eq!(titles(&app.tasks(&u).await), ["Buy milk"]);
 
@@ -593,6 +596,10 @@ async fn llm_failures_give_clear_errors_and_keep_the_message(db: Db) {
     mock.set_fallback(Reply::tool("list_tasks", json!({})));
     let (_, reply, calls) = chat_ok(&app, &u, Some(c), "loop forever").await;
     assert!(reply.contains("couldn't finish"), "{reply}");
+    assert!(
+        reply.contains("No changes were made"),
+        "only reads happened: {reply}"
+    );
     assert_eq!(calls.len(), app.state.config.agent_max_turns);
 
     // the conversation stayed consistent: every user message has exactly one reply after it

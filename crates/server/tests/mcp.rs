@@ -116,7 +116,16 @@ async fn tools_are_listed_with_schemas(db: Db) {
     );
     let list = serde_json::to_value(by_name("list_tasks").input_schema.as_ref()).unwrap();
     assert!(list.to_string().contains("pending") && list.to_string().contains("completed"));
-    // output schemas: object ones always; list_tasks' array schema is kept for peers on 2026-07-28+
+    // output schemas on every tool, list_tasks' an object (so every protocol version gets it)
+    let out = serde_json::to_value(
+        by_name("list_tasks")
+            .output_schema
+            .as_ref()
+            .expect("output schema"),
+    )
+    .unwrap();
+    assert_eq!(out["type"], "object");
+    assert_eq!(out["properties"]["tasks"]["type"], "array");
     for n in ["add_task", "complete_task", "delete_task", "update_task"] {
         let out = serde_json::to_value(by_name(n).output_schema.as_ref().expect("output schema"))
             .unwrap();
@@ -151,7 +160,7 @@ async fn every_tool_works_and_reaches_the_database(db: Db) {
     let r = call(&client, "list_tasks", json!({})).await;
     assert_eq!(
         value_of(&r),
-        json!([{"id": 1, "title": "Buy groceries", "completed": false}, {"id": 2, "title": "Pay bills", "completed": false}])
+        json!({"tasks": [{"id": 1, "title": "Buy groceries", "completed": false}, {"id": 2, "title": "Pay bills", "completed": false}]})
     );
 
     let r = call(&client, "complete_task", json!({"task_id": 1})).await;
@@ -163,12 +172,12 @@ async fn every_tool_works_and_reaches_the_database(db: Db) {
     let r = call(&client, "list_tasks", json!({"status": "pending"})).await;
     assert_eq!(
         value_of(&r),
-        json!([{"id": 2, "title": "Pay bills", "completed": false}])
+        json!({"tasks": [{"id": 2, "title": "Pay bills", "completed": false}]})
     );
     let r = call(&client, "list_tasks", json!({"status": "completed"})).await;
     assert_eq!(
         value_of(&r),
-        json!([{"id": 1, "title": "Buy groceries", "completed": true}])
+        json!({"tasks": [{"id": 1, "title": "Buy groceries", "completed": true}]})
     );
     // reopen
     let r = call(
@@ -283,7 +292,7 @@ async fn a_token_never_reaches_another_users_tasks(db: Db) {
     let r = call(&client, "list_tasks", json!({"user_id": a.id})).await;
     assert_eq!(
         value_of(&r),
-        json!([{"id": 1, "title": "Alice's task", "completed": false}])
+        json!({"tasks": [{"id": 1, "title": "Alice's task", "completed": false}]})
     );
     // acting on "task 1" touches A's task 1, not B's
     call(&client, "complete_task", json!({"task_id": 1})).await;
@@ -303,7 +312,7 @@ async fn a_token_never_reaches_another_users_tasks(db: Db) {
     // B's own token sees B's tasks
     let client_b = connect(&app, &b.jwt).await;
     let r = call(&client_b, "list_tasks", json!({})).await;
-    assert_eq!(value_of(&r).as_array().unwrap().len(), 2);
+    assert_eq!(value_of(&r)["tasks"].as_array().unwrap().len(), 2);
     client_b.cancel().await.unwrap();
     app.finish().await;
 }
@@ -425,14 +434,102 @@ async fn stateless_any_replica_answers(db: Db) {
     let r = call(&client2, "list_tasks", json!({})).await;
     assert_eq!(
         value_of(&r),
-        json!([{"id": 1, "title": "Before restart", "completed": false}])
+        json!({"tasks": [{"id": 1, "title": "Before restart", "completed": false}]})
     );
     drop(client);
     client2.cancel().await.unwrap();
     app2.finish().await;
 }
 
+/// Each tool offers exactly its own parameters, in a closed schema without nullable type arrays.
+async fn input_schemas_are_exact_per_tool(db: Db) {
+    let app = TestApp::start(db).await;
+    let a = app.sign_up("Ann").await;
+    let client = connect(&app, &a.jwt).await;
+    let tools = client.list_all_tools().await.unwrap();
+    let props = |n: &str| -> (Vec<String>, Value) {
+        let t = tools.iter().find(|t| t.name == n).expect("tool");
+        let schema = serde_json::to_value(t.input_schema.as_ref()).unwrap();
+        let mut keys: Vec<String> = schema["properties"]
+            .as_object()
+            .expect("properties")
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        (keys, schema)
+    };
+    let expect = [
+        ("add_task", vec!["description", "title", "user_id"]),
+        ("list_tasks", vec!["status", "user_id"]),
+        ("complete_task", vec!["completed", "task_id", "user_id"]),
+        ("delete_task", vec!["task_id", "user_id"]),
+        (
+            "update_task",
+            vec!["description", "task_id", "title", "user_id"],
+        ),
+    ];
+    for (name, want) in expect {
+        let (keys, schema) = props(name);
+        assert_eq!(keys, want, "{name}");
+        assert_eq!(schema["additionalProperties"], false, "{name}: {schema}");
+        assert!(!schema.to_string().contains("\"null\""), "{name}: {schema}");
+    }
+    client.cancel().await.unwrap();
+    app.finish().await;
+}
+
+/// Unknown arguments are a tool error (nothing is dropped silently, nothing changes); a task
+/// number given as a digit string works; list_tasks' result is structured content.
+async fn arguments_are_checked_and_task_ids_may_be_strings(db: Db) {
+    let app = TestApp::start(db).await;
+    let a = app.sign_up("Ann").await;
+    let client = connect(&app, &a.jwt).await;
+    let r = call(
+        &client,
+        "add_task",
+        json!({"title": "Buy milk", "priority": "high"}),
+    )
+    .await;
+    assert_eq!(r.is_error, Some(true));
+    assert!(text_of(&r).contains("priority"), "{}", text_of(&r));
+    assert!(app.tasks(&a).await.is_empty(), "nothing was created");
+    let r = call(
+        &client,
+        "delete_task",
+        json!({"task_id": 1, "completed": true}),
+    )
+    .await;
+    assert_eq!(r.is_error, Some(true));
+    assert!(text_of(&r).contains("completed"));
+
+    call(&client, "add_task", json!({"title": "Buy milk"})).await;
+    let r = call(&client, "complete_task", json!({"task_id": "1"})).await;
+    assert_eq!(r.is_error, Some(false), "{}", text_of(&r));
+    assert_eq!(value_of(&r)["status"], "completed");
+    let r = call(&client, "list_tasks", json!({})).await;
+    assert_eq!(
+        r.structured_content,
+        Some(json!({"tasks": [{"id": 1, "title": "Buy milk", "completed": true}]}))
+    );
+    let params = CallToolRequestParams::new("delete_task").with_arguments(
+        json!({"task_id": "one"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    match client.call_tool(params).await {
+        Ok(r) => assert_eq!(r.is_error, Some(true), "a word is not a task number"),
+        Err(e) => assert!(e.to_string().contains("task_id"), "{e}"),
+    }
+    assert_eq!(app.tasks(&a).await.len(), 1);
+    client.cancel().await.unwrap();
+    app.finish().await;
+}
+
 db_tests!(
+    input_schemas_are_exact_per_tool,
+    arguments_are_checked_and_task_ids_may_be_strings,
     tools_are_listed_with_schemas,
     every_tool_works_and_reaches_the_database,
     a_token_never_reaches_another_users_tasks,

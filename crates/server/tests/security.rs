@@ -176,7 +176,11 @@ async fn cross_user_matrix(db: Db) {
         );
     }
     let own = mcp.call("list_tasks", json!({})).await.expect("list");
-    assert_eq!(own.value, json!([]), "B sees only B's (no) tasks");
+    assert_eq!(
+        own.value,
+        json!({"tasks": []}),
+        "B sees only B's (no) tasks"
+    );
     mcp.close().await;
 
     // ChatKit: every request type against A's thread with B's token -> 404

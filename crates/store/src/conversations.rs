@@ -39,7 +39,8 @@ pub struct NewMessage {
     pub role: Role,
     pub content: String,
     pub tool_calls: Option<serde_json::Value>,
-    /// `ok`, or `error` for an assistant message that reports a failed turn.
+    /// `ok`, `error` for an assistant message that reports a failed turn, or `streaming` for a
+    /// reply still being written ([`Store::complete_message`] finishes it).
     pub status: &'static str,
 }
 
@@ -288,6 +289,42 @@ impl Store {
             .await
             .map(|r| r.rows_affected > 0)
             .map_err(StoreError::from)
+    }
+
+    /// Writes the final content, tool calls and status of a message reserved earlier (a reply that
+    /// was streamed while it was written) and bumps the conversation's `updated_at`. `Ok(None)` when
+    /// the user has no such message (the conversation was deleted meanwhile).
+    pub async fn complete_message(
+        &self,
+        user_id: &str,
+        conversation_id: i64,
+        id: i64,
+        message: NewMessage,
+    ) -> Result<Option<Message>, StoreError> {
+        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        conversations::Entity::update_many()
+            .col_expr(conversations::Column::UpdatedAt, Expr::value(now()))
+            .filter(conversations::Column::UserId.eq(user_id))
+            .filter(conversations::Column::Id.eq(conversation_id))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::from)?;
+        let updated = messages::Entity::update_many()
+            .col_expr(messages::Column::Content, Expr::value(message.content))
+            .col_expr(messages::Column::ToolCalls, Expr::value(message.tool_calls))
+            .col_expr(messages::Column::Status, Expr::value(message.status))
+            .filter(messages::Column::ConversationId.eq(conversation_id))
+            .filter(messages::Column::UserId.eq(user_id))
+            .filter(messages::Column::Id.eq(id))
+            .filter(messages::Column::Role.eq(message.role.as_str()))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::from)?;
+        txn.commit().await.map_err(StoreError::from)?;
+        if updated.rows_affected == 0 {
+            return Ok(None);
+        }
+        self.get_message(user_id, conversation_id, id).await
     }
 
     /// Records `positive`/`negative` feedback on the given messages of a conversation.

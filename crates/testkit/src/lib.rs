@@ -3,6 +3,11 @@
 //! [`MockLlm`] is a real HTTP server on 127.0.0.1 that answers `POST /v1/chat/completions` (and
 //! `/chat/completions`) in OpenAI's wire format, from a script of replies: text, tool calls,
 //! HTTP errors, hangs and malformed bodies. It records every request it receives.
+//!
+//! A request with `"stream": true` is answered as the real API streams: `text/event-stream` with
+//! one `data: <chat.completion.chunk>` frame per word of text (tool calls: id and name first, the
+//! arguments in pieces), a usage chunk when `stream_options.include_usage` is set, then
+//! `data: [DONE]`. [`MockLlm::set_chunk_delay`] spaces the frames out (a model that takes its time).
 
 pub mod audio;
 
@@ -63,6 +68,7 @@ struct Inner {
     fallback: Option<Reply>,
     requests: Vec<Recorded>,
     counter: u64,
+    chunk_delay: Duration,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -108,6 +114,11 @@ impl MockLlm {
         lock(&self.inner).fallback = Some(reply);
     }
 
+    /// The pause between two frames of a streamed answer (default none).
+    pub fn set_chunk_delay(&self, delay: Duration) {
+        lock(&self.inner).chunk_delay = delay;
+    }
+
     pub fn requests(&self) -> Vec<Recorded> {
         lock(&self.inner).requests.clone()
     }
@@ -145,10 +156,137 @@ async fn completions(State(inner): State<Shared>, headers: HeaderMap, body: Stri
         Ok(r) => r,
         Err(res) => return *res,
     };
+    let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    if request.get("stream").and_then(Value::as_bool) == Some(true) {
+        let usage = request["stream_options"]["include_usage"].as_bool() == Some(true);
+        let delay = lock(&inner).chunk_delay;
+        let stream = StreamSpec { usage, delay };
+        return respond_stream(reply, n, model, stream).await;
+    }
     respond(reply, n, &model).await
 }
 
 type RecordedReply = (Option<Reply>, u64, String);
+
+#[derive(Clone, Copy)]
+struct StreamSpec {
+    usage: bool,
+    delay: Duration,
+}
+
+fn chunk(n: u64, model: &str, delta: Value, finish: Option<&str>) -> Value {
+    json!({
+        "id": format!("chatcmpl-mock{n}"),
+        "object": "chat.completion.chunk",
+        "created": 1_764_000_000u64,
+        "model": model,
+        "system_fingerprint": "fp_mock",
+        "choices": [{ "index": 0, "delta": delta, "logprobs": null, "finish_reason": finish }],
+    })
+}
+
+/// Word-sized pieces (whitespace kept with the word before it) that concatenate to `text`.
+fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for ch in text.chars() {
+        if !ch.is_whitespace() && cur.ends_with(char::is_whitespace) {
+            out.push(std::mem::take(&mut cur));
+        }
+        cur.push(ch);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The chunks of a streamed text answer.
+fn text_chunks(n: u64, model: &str, text: &str) -> Vec<Value> {
+    let mut out = vec![chunk(
+        n,
+        model,
+        json!({"role": "assistant", "content": ""}),
+        None,
+    )];
+    for w in words(text) {
+        out.push(chunk(n, model, json!({"content": w}), None));
+    }
+    out.push(chunk(n, model, json!({}), Some("stop")));
+    out
+}
+
+/// The chunks of streamed tool calls: each call's id and name, then its arguments in thirds.
+fn tool_chunks(n: u64, model: &str, calls: &[(String, String)]) -> Vec<Value> {
+    let mut out = vec![chunk(
+        n,
+        model,
+        json!({"role": "assistant", "content": null}),
+        None,
+    )];
+    for (i, (name, args)) in calls.iter().enumerate() {
+        out.push(chunk(n, model, json!({"tool_calls": [{"index": i, "id": format!("call_mock{n}_{i}"), "type": "function", "function": {"name": name, "arguments": ""}}]}), None));
+        let chars: Vec<char> = args.chars().collect();
+        let third = chars.len().div_ceil(3).max(1);
+        for piece in chars.chunks(third) {
+            let piece: String = piece.iter().collect();
+            out.push(chunk(
+                n,
+                model,
+                json!({"tool_calls": [{"index": i, "function": {"arguments": piece}}]}),
+                None,
+            ));
+        }
+    }
+    out.push(chunk(n, model, json!({}), Some("tool_calls")));
+    out
+}
+
+fn respond_stream(
+    reply: Option<Reply>,
+    n: u64,
+    model: String,
+    spec: StreamSpec,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>> {
+    Box::pin(async move {
+        let mut chunks = match reply {
+            Some(Reply::Text(t)) => text_chunks(n, &model, &t),
+            Some(Reply::ToolCalls(calls)) => tool_chunks(n, &model, &calls),
+            Some(Reply::Delayed(delay, inner)) => {
+                tokio::time::sleep(delay).await;
+                return respond_stream(Some(*inner), n, model, spec).await;
+            }
+            other => return respond(other, n, &model).await,
+        };
+        if spec.usage {
+            chunks.push(json!({
+                "id": format!("chatcmpl-mock{n}"), "object": "chat.completion.chunk",
+                "created": 1_764_000_000u64, "model": model, "choices": [],
+                "usage": { "prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15 }
+            }));
+        }
+        let mut frames: Vec<String> = chunks.iter().map(|c| format!("data: {c}\n\n")).collect();
+        frames.push("data: [DONE]\n\n".to_owned());
+        let body = futures::stream::unfold(
+            (frames.into_iter(), true),
+            move |(mut it, first)| async move {
+                let frame = it.next()?;
+                if !first && !spec.delay.is_zero() {
+                    tokio::time::sleep(spec.delay).await;
+                }
+                Some((Ok::<_, std::convert::Infallible>(frame), (it, false)))
+            },
+        );
+        (
+            [
+                (header::CONTENT_TYPE, "text/event-stream"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            axum::body::Body::from_stream(body),
+        )
+            .into_response()
+    })
+}
 
 fn record(inner: &Shared, headers: &HeaderMap, body: &str) -> Result<RecordedReply, Box<Response>> {
     let body: Value = match serde_json::from_str(body) {
@@ -308,5 +446,18 @@ impl TcpProxy {
 impl Drop for TcpProxy {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_concatenate_to_the_text() {
+        for t in ["", "Hi", "one two  three\n4", " lead"] {
+            assert_eq!(words(t).concat(), t);
+        }
+        assert_eq!(words("a b c").len(), 3);
     }
 }

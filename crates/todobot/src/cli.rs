@@ -77,6 +77,11 @@ fn init_logging(format: LogFormat) {
     let builder = fmt()
         .with_env_filter(filter)
         .with_target(true)
+        // colours only for a person at a terminal (not in files, pipes or log collectors)
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none(),
+        )
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder

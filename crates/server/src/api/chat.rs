@@ -75,7 +75,8 @@ pub struct MessageDto {
     pub role: String,
     pub content: String,
     pub tool_calls: Vec<ToolCallDto>,
-    /// `ok`, or `error` for an assistant message reporting a failed turn.
+    /// `ok`, `error` for an assistant message reporting a failed turn, or `streaming` while a
+    /// streamed reply is being written.
     pub status: String,
     pub created_at: DateTime<Utc>,
 }
@@ -165,11 +166,16 @@ fn tool_dtos(m: &Message) -> Vec<ToolCallDto> {
 /// The message is stored before the assistant runs; the reply and every tool call are stored before
 /// this returns. When the model fails, the reply is an error status whose message says what
 /// happened; the `x-conversation-id` header names the conversation (new or existing).
+///
+/// With `Accept: text/event-stream` the answer is a stream of server-sent events instead: `start`
+/// (ids), `delta` (reply text as it is written), `reset`, `tool_call`, `tool_result`, then `done`
+/// (the JSON mode's body plus `message_id` and `user_message_id`) or `error`. Everything is stored
+/// before the stream ends, and the turn finishes even if the client disconnects.
 #[utoipa::path(post, path = "/api/{user_id}/chat", tag = "chat", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "Your user id")),
     request_body = ChatRequest,
     responses(
-        (status = 200, description = "The assistant's reply", body = ChatResponse),
+        (status = 200, description = "The assistant's reply (or, with Accept: text/event-stream, its events)", body = ChatResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
         (status = 403, description = "user_id is not you", body = ErrorBody),
@@ -185,6 +191,7 @@ pub async fn chat(
     user: AuthUser,
     State(state): State<AppState>,
     ApiPath(user_id): ApiPath<String>,
+    headers: axum::http::HeaderMap,
     ApiJson(req): ApiJson<ChatRequest>,
 ) -> ApiResult<Response> {
     user.require_self(&user_id)?;
@@ -209,6 +216,10 @@ pub async fn chat(
         }
         res
     };
+    if super::chat_stream::wants_stream(&headers) {
+        let res = super::chat_stream::stream_chat(state, user, conversation, text);
+        return Ok(with_id(res));
+    }
     // The turn runs in its own task: if the client goes away it still finishes, stores its reply
     // and releases the conversation.
     let turn = {

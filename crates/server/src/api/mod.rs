@@ -1,5 +1,6 @@
 //! The REST API.
 
 pub mod chat;
+mod chat_stream;
 pub mod tasks;
 pub mod transcribe;

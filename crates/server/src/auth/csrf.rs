@@ -65,6 +65,21 @@ fn is_own_origin(origin: &str, authority: &str) -> bool {
     host == authority || format!("{host}{default_port}") == authority
 }
 
+/// Whether `raw` (a `callbackURL`) is a relative path on this site or an absolute URL of a trusted
+/// origin (the request's own host, BETTER_AUTH_URL, CORS_ORIGINS) — Better Auth's rule.
+pub fn is_trusted_callback(raw: &str, headers: &HeaderMap, trusted: &[String]) -> bool {
+    let raw = raw.trim();
+    if raw.starts_with('/') {
+        // a path, but not `//host` (protocol-relative) or `/\host` (read as one by browsers)
+        return !raw.starts_with("//") && !raw.contains('\\') && !raw.chars().any(char::is_control);
+    }
+    let Some(origin) = normalize_origin(raw) else {
+        return false;
+    };
+    trusted.contains(&origin)
+        || request_authority(headers, &Uri::default()).is_some_and(|a| is_own_origin(&origin, &a))
+}
+
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OriginProblem {

@@ -43,6 +43,8 @@ pub struct AuthUser {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
+    /// Optional (RFC 7519): HS256 tokens from other issuers may leave it out.
+    #[serde(default)]
     pub iat: u64,
     pub exp: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -248,7 +248,7 @@ fn check_password(pw: &str) -> ApiResult<()> {
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 403, description = "Sent by a page of an untrusted origin (INVALID_ORIGIN)", body = ErrorBody),
-        (status = 422, description = "USER_ALREADY_EXISTS, or invalid fields", body = ErrorBody),
+        (status = 422, description = "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL, or invalid fields", body = ErrorBody),
         (status = 429, description = "Too many attempts", body = ErrorBody),
     ))]
 pub async fn sign_up(
@@ -316,7 +316,7 @@ pub async fn sign_up(
 fn user_exists() -> ApiError {
     ApiError::client(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "USER_ALREADY_EXISTS",
+        "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
         "User already exists. Use another email.",
     )
 }
@@ -342,6 +342,7 @@ pub async fn sign_in(
     limit_client(&auth, "sign-in", &ip).await?;
     let email = validate::email(&req.email)
         .map_err(|_| ApiError::bad_request("INVALID_EMAIL", "Invalid email"))?;
+    let callback = callback_url(&auth, &headers, req.callback_url.as_deref())?;
     let account_key = format!("sign-in:account:{email}");
     let failures = auth
         .store
@@ -374,9 +375,9 @@ pub async fn sign_in(
         .await?;
     let jwt = auth.issue_access_token(&user)?;
     let body = SignInResponse {
-        redirect: false,
+        redirect: callback.is_some(),
         token: token.clone(),
-        url: None,
+        url: callback,
         user: UserDto::from(&user),
     };
     Ok(with_session_headers(
@@ -385,6 +386,27 @@ pub async fn sign_in(
         &token,
         Some(&jwt),
     ))
+}
+
+/// The `callbackURL` to send the client to after sign-in (Better Auth answers `redirect: true` and
+/// the URL); one that leads off-site is refused, like Better Auth's origin check.
+fn callback_url(
+    auth: &AuthService,
+    headers: &HeaderMap,
+    raw: Option<&str>,
+) -> ApiResult<Option<String>> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if super::csrf::is_trusted_callback(raw, headers, &auth.trusted_origins) {
+        Ok(Some(raw.to_owned()))
+    } else {
+        Err(ApiError::client(
+            StatusCode::FORBIDDEN,
+            "INVALID_CALLBACKURL",
+            "Invalid callbackURL",
+        ))
+    }
 }
 
 fn invalid_credentials() -> ApiError {
