@@ -63,6 +63,11 @@ impl AuthService {
             client_id: client_id.map(str::to_owned),
             gid: grant_id.map(str::to_owned),
         };
+        self.sign_mcp_claims(&claims)
+    }
+
+    /// Signs MCP access-token claims with the current key.
+    pub fn sign_mcp_claims(&self, claims: &McpClaims) -> Result<String, ApiError> {
         let (kid, key) = self
             .keys
             .signing_key()
@@ -70,7 +75,7 @@ impl AuthService {
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(kid);
         header.typ = Some("at+jwt".into());
-        jsonwebtoken::encode(&header, &claims, &key).map_err(ApiError::internal)
+        jsonwebtoken::encode(&header, claims, &key).map_err(ApiError::internal)
     }
 
     /// Verifies the signature and claims of an MCP access token for one of `audiences`.
