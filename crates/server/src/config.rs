@@ -299,7 +299,10 @@ impl Config {
         }
         url_host(&self.public_url)
             .ok_or_else(|| "BETTER_AUTH_URL must be an absolute http(s) URL".to_string())?;
-        if let Some(mcp) = self.mcp_public_url.as_deref().filter(|u| !u.trim().is_empty())
+        if let Some(mcp) = self
+            .mcp_public_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
             && url_host(mcp).is_none()
         {
             return Err("MCP_PUBLIC_URL must be an absolute http(s) URL".into());

@@ -77,7 +77,10 @@ fn unauthorized(g: &Guard, headers: &axum::http::HeaderMap, e: TokenError) -> Re
         } else {
             ", error=\"invalid_token\"".to_owned()
         };
-        let value = format!("Bearer resource_metadata=\"{url}\", scope=\"{}\"{error}", oauth::SCOPE);
+        let value = format!(
+            "Bearer resource_metadata=\"{url}\", scope=\"{}\"{error}",
+            oauth::SCOPE
+        );
         if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }

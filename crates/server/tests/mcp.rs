@@ -339,7 +339,12 @@ async fn unauthenticated_and_foreign_host_requests_are_refused(db: Db) {
     };
     let res = post(None, None).await.unwrap();
     assert_eq!(res.status(), 401);
-    let challenge = res.headers().get("www-authenticate").unwrap().to_str().unwrap();
+    let challenge = res
+        .headers()
+        .get("www-authenticate")
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(
         challenge.starts_with(
             "Bearer resource_metadata=\"http://todobot.test/.well-known/oauth-protected-resource/mcp\""

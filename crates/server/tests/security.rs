@@ -152,9 +152,13 @@ async fn cross_user_matrix(db: Db) {
     }
 
     // MCP: every tool, with A's task ids and A's user id, over Streamable HTTP with B's token
-    let mcp = McpClient::connect_http(&app.url("/mcp"), &app.mcp_token(&b), Duration::from_secs(10))
-        .await
-        .expect("mcp connect");
+    let mcp = McpClient::connect_http(
+        &app.url("/mcp"),
+        &app.mcp_token(&b),
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("mcp connect");
     let calls = [
         ("list_tasks", json!({"user_id": a.id})),
         ("add_task", json!({"user_id": a.id, "title": "pwned"})),

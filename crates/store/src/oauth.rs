@@ -52,7 +52,7 @@ pub struct NewGrant {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Redeemed {
     /// Valid: now consumed; the grant it belongs to.
-    Ok(OauthGrant),
+    Ok(Box<OauthGrant>),
     /// Unknown or expired.
     Invalid,
     /// Already consumed once: the whole grant was revoked.
@@ -152,10 +152,10 @@ impl Store {
             self.delete_oauth_grant(&grant.id).await?;
             return Ok(Redeemed::Replayed);
         }
-        Ok(Redeemed::Ok(OauthGrant {
+        Ok(Redeemed::Ok(Box::new(OauthGrant {
             code_used: true,
             ..grant
-        }))
+        })))
     }
 
     pub async fn insert_refresh_token(
@@ -208,16 +208,21 @@ impl Store {
             .oauth_grant(&token.grant_id)
             .await?
             .filter(|g| g.code_used)
-            .map_or(Redeemed::Invalid, Redeemed::Ok))
+            .map_or(Redeemed::Invalid, |g| Redeemed::Ok(Box::new(g))))
     }
 
     /// The grant a refresh token belongs to (used or not), for revocation.
-    pub async fn refresh_token_grant(&self, token_hash: &str) -> Result<Option<String>, StoreError> {
-        Ok(oauth_refresh_tokens::Entity::find_by_id(token_hash.to_owned())
-            .one(&self.db)
-            .await
-            .map_err(StoreError::from)?
-            .map(|t| t.grant_id))
+    pub async fn refresh_token_grant(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(
+            oauth_refresh_tokens::Entity::find_by_id(token_hash.to_owned())
+                .one(&self.db)
+                .await
+                .map_err(StoreError::from)?
+                .map(|t| t.grant_id),
+        )
     }
 
     /// One primary-key lookup: the grant, if it still exists.
@@ -331,7 +336,10 @@ impl Store {
     }
 
     /// One indexed lookup: the live (unexpired) token with this hash.
-    pub async fn find_pat(&self, token_hash: &str) -> Result<Option<PersonalAccessToken>, StoreError> {
+    pub async fn find_pat(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<PersonalAccessToken>, StoreError> {
         let found = personal_access_tokens::Entity::find()
             .filter(personal_access_tokens::Column::TokenHash.eq(token_hash))
             .one(&self.db)

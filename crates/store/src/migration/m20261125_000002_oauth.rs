@@ -59,7 +59,11 @@ enum PersonalAccessTokens {
     CreatedAt,
 }
 
-fn fk(name: &str, from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
+fn fk(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(name)
         .from(from.0, from.1)
@@ -164,7 +168,9 @@ impl MigrationTrait for Migration {
                     .col(string_len_uniq(PersonalAccessTokens::TokenHash, 64))
                     .col(string_len(PersonalAccessTokens::Hint, 16))
                     .col(string_len(PersonalAccessTokens::Scope, 100))
-                    .col(timestamp_with_time_zone_null(PersonalAccessTokens::ExpiresAt))
+                    .col(timestamp_with_time_zone_null(
+                        PersonalAccessTokens::ExpiresAt,
+                    ))
                     .col(timestamp_with_time_zone(PersonalAccessTokens::CreatedAt))
                     .foreign_key(&mut fk(
                         "fk_pat_user",

@@ -15,8 +15,8 @@ use serde_json::json;
 use todobot_store::{NewGrant, OauthClient};
 
 use super::{
-    OAuthError, SCOPE, hash_secret, is_our_resource, issuer_for, random_secret,
-    register::loopback, resource_for, with_query,
+    OAuthError, SCOPE, hash_secret, is_our_resource, issuer_for, random_secret, register::loopback,
+    resource_for, with_query,
 };
 use crate::{AppState, error::ApiError};
 
@@ -64,13 +64,15 @@ pub fn redirect_matches(registered: &str, requested: &str) -> bool {
 }
 
 fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
-    params.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
 }
 
 fn valid_challenge(c: &str) -> bool {
     (43..=128).contains(&c.len())
-        && c
-            .bytes()
+        && c.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
@@ -168,7 +170,9 @@ pub async fn authorize(
             state: s,
         }) => {
             let iss = issuer_for(&state.config, &headers);
-            no_store(Redirect::to(&back_url(&redirect_uri, &error, s.as_deref(), &iss)).into_response())
+            no_store(
+                Redirect::to(&back_url(&redirect_uri, &error, s.as_deref(), &iss)).into_response(),
+            )
         }
     }
 }
@@ -274,12 +278,33 @@ mod tests {
 
     #[test]
     fn redirect_uri_matching() {
-        assert!(redirect_matches("https://a.example/cb", "https://a.example/cb"));
-        assert!(!redirect_matches("https://a.example/cb", "https://a.example/cb2"));
-        assert!(!redirect_matches("https://a.example:443/cb", "https://a.example:8443/cb"));
-        assert!(redirect_matches("http://127.0.0.1:1000/cb", "http://127.0.0.1:5555/cb"));
-        assert!(redirect_matches("http://localhost/cb", "http://localhost:5555/cb"));
-        assert!(!redirect_matches("http://127.0.0.1:1000/cb", "http://localhost:1000/cb"));
-        assert!(!redirect_matches("http://127.0.0.1:1000/cb", "http://127.0.0.1:1000/other"));
+        assert!(redirect_matches(
+            "https://a.example/cb",
+            "https://a.example/cb"
+        ));
+        assert!(!redirect_matches(
+            "https://a.example/cb",
+            "https://a.example/cb2"
+        ));
+        assert!(!redirect_matches(
+            "https://a.example:443/cb",
+            "https://a.example:8443/cb"
+        ));
+        assert!(redirect_matches(
+            "http://127.0.0.1:1000/cb",
+            "http://127.0.0.1:5555/cb"
+        ));
+        assert!(redirect_matches(
+            "http://localhost/cb",
+            "http://localhost:5555/cb"
+        ));
+        assert!(!redirect_matches(
+            "http://127.0.0.1:1000/cb",
+            "http://localhost:1000/cb"
+        ));
+        assert!(!redirect_matches(
+            "http://127.0.0.1:1000/cb",
+            "http://127.0.0.1:1000/other"
+        ));
     }
 }

@@ -104,5 +104,8 @@ pub fn router() -> Router<AppState> {
             "/.well-known/oauth-authorization-server/mcp",
             get(authorization_server),
         )
-        .route("/.well-known/openid-configuration", get(authorization_server))
+        .route(
+            "/.well-known/openid-configuration",
+            get(authorization_server),
+        )
 }

@@ -125,8 +125,8 @@ fn is_loopback_host(host: &str) -> bool {
 /// reaching `http://127.0.0.1:PORT` is told about URLs it can reach.
 pub fn public_base(config: &Config, headers: &HeaderMap) -> String {
     let configured = config.public_url.trim_end_matches('/').to_owned();
-    let configured_loopback = crate::config::url_host(&configured)
-        .is_some_and(|h| is_loopback_host(&h));
+    let configured_loopback =
+        crate::config::url_host(&configured).is_some_and(|h| is_loopback_host(&h));
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -185,7 +185,9 @@ pub fn accepted_audiences(config: &Config, headers: &HeaderMap) -> Vec<String> {
 /// Whether `resource` (RFC 8707) names this MCP resource.
 pub fn is_our_resource(config: &Config, headers: &HeaderMap, resource: &str) -> bool {
     let wanted = resource.trim().trim_end_matches('/');
-    accepted_audiences(config, headers).iter().any(|a| a == wanted)
+    accepted_audiences(config, headers)
+        .iter()
+        .any(|a| a == wanted)
 }
 
 /// Percent-encodes a query component (RFC 3986 unreserved characters pass).
@@ -241,7 +243,10 @@ mod tests {
             with_query("http://x/cb", &[("code", "1"), ("state", "a b")]),
             "http://x/cb?code=1&state=a%20b"
         );
-        assert_eq!(with_query("http://x/cb?k=v", &[("code", "1")]), "http://x/cb?k=v&code=1");
+        assert_eq!(
+            with_query("http://x/cb?k=v", &[("code", "1")]),
+            "http://x/cb?k=v&code=1"
+        );
     }
 
     #[test]
@@ -259,6 +264,9 @@ mod tests {
         assert_eq!(public_base(&config, &headers), "https://todo.example.com");
         assert_eq!(configured_resource(&config), "https://todo.example.com/mcp");
         config.mcp_public_url = Some("https://mcp.example.com/mcp".into());
-        assert_eq!(resource_for(&config, &headers), "https://mcp.example.com/mcp");
+        assert_eq!(
+            resource_for(&config, &headers),
+            "https://mcp.example.com/mcp"
+        );
     }
 }

@@ -105,7 +105,14 @@ async fn create_token(
     let expires = todobot_store::now() + chrono::Duration::days(days);
     let row = state
         .store
-        .create_pat(&user, name, &hash_secret(&secret), &hint, SCOPE, Some(expires))
+        .create_pat(
+            &user,
+            name,
+            &hash_secret(&secret),
+            &hint,
+            SCOPE,
+            Some(expires),
+        )
         .await?;
     let mut body = serde_json::to_value(TokenDto::from(row)).map_err(ApiError::internal)?;
     body["token"] = json!(secret);
@@ -163,10 +170,7 @@ async fn revoke_connection(
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/account/tokens",
-            get(list_tokens).post(create_token),
-        )
+        .route("/api/account/tokens", get(list_tokens).post(create_token))
         .route("/api/account/tokens/{id}", delete(revoke_token))
         .route("/api/account/connections", get(list_connections))
         .route("/api/account/connections/{id}", delete(revoke_connection))

@@ -160,7 +160,9 @@ mod tests {
 
     #[test]
     fn redirect_uris() {
-        assert!(valid_redirect_uri("https://claude.ai/api/mcp/auth_callback"));
+        assert!(valid_redirect_uri(
+            "https://claude.ai/api/mcp/auth_callback"
+        ));
         assert!(valid_redirect_uri("http://127.0.0.1:33418/callback"));
         assert!(valid_redirect_uri("http://localhost:6274/oauth/callback"));
         assert!(valid_redirect_uri("http://[::1]:8000/cb"));

@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 use todobot_store::{OauthGrant, Redeemed};
 
 use super::{
-    OAuthError, PAT_PREFIX, REFRESH_PREFIX, SCOPE, accepted_audiences,
-    hash_secret, is_our_resource, random_secret,
+    OAuthError, PAT_PREFIX, REFRESH_PREFIX, SCOPE, accepted_audiences, hash_secret,
+    is_our_resource, random_secret,
 };
 use crate::AppState;
 
@@ -96,10 +96,17 @@ async fn exchange_code(
     let code = required(p, "code")?;
     let verifier = required(p, "code_verifier")?;
     let grant = match state.store.redeem_oauth_code(&hash_secret(code)).await? {
-        Redeemed::Ok(g) => g,
-        Redeemed::Invalid => return Err(invalid_grant("The authorization code is invalid or expired.")),
+        Redeemed::Ok(g) => *g,
+        Redeemed::Invalid => {
+            return Err(invalid_grant(
+                "The authorization code is invalid or expired.",
+            ));
+        }
         Redeemed::Replayed => {
-            tracing::warn!(client_id, "oauth: authorization code replayed; grant revoked");
+            tracing::warn!(
+                client_id,
+                "oauth: authorization code replayed; grant revoked"
+            );
             return Err(invalid_grant("The authorization code was already used."));
         }
     };
@@ -122,21 +129,35 @@ async fn exchange_code(
 
 async fn refresh(state: &AppState, p: &Params, client_id: &str) -> Result<OauthGrant, OAuthError> {
     let token = required(p, "refresh_token")?;
-    match state.store.redeem_refresh_token(&hash_secret(token)).await? {
-        Redeemed::Ok(g) if g.client_id == client_id => Ok(g),
+    match state
+        .store
+        .redeem_refresh_token(&hash_secret(token))
+        .await?
+    {
+        Redeemed::Ok(g) if g.client_id == client_id => Ok(*g),
         Redeemed::Ok(g) => {
             state.store.delete_oauth_grant(&g.id).await?;
-            Err(invalid_grant("The refresh token was issued to another client."))
+            Err(invalid_grant(
+                "The refresh token was issued to another client.",
+            ))
         }
-        Redeemed::Invalid => Err(invalid_grant("The refresh token is invalid, expired or revoked.")),
+        Redeemed::Invalid => Err(invalid_grant(
+            "The refresh token is invalid, expired or revoked.",
+        )),
         Redeemed::Replayed => {
             tracing::warn!(client_id, "oauth: refresh token replayed; grant revoked");
-            Err(invalid_grant("The refresh token was already used; the authorization is revoked."))
+            Err(invalid_grant(
+                "The refresh token was already used; the authorization is revoked.",
+            ))
         }
     }
 }
 
-async fn issue(state: &AppState, headers: &HeaderMap, grant: &OauthGrant) -> Result<Response, OAuthError> {
+async fn issue(
+    state: &AppState,
+    headers: &HeaderMap,
+    grant: &OauthGrant,
+) -> Result<Response, OAuthError> {
     let ttl = state.config.access_token_ttl();
     let audience = if accepted_audiences(&state.config, headers).contains(&grant.resource) {
         grant.resource.clone()
@@ -217,7 +238,10 @@ mod tests {
         let verifier = "dBjftJeZ4CVP-mJ0c3Sq2X4iZmNnJzd3ByN0xxlqcNw";
         let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM";
         assert!(pkce_ok(verifier, challenge));
-        assert!(!pkce_ok("dBjftJeZ4CVP-mJ0c3Sq2X4iZmNnJzd3ByN0xxlqcNx", challenge));
+        assert!(!pkce_ok(
+            "dBjftJeZ4CVP-mJ0c3Sq2X4iZmNnJzd3ByN0xxlqcNx",
+            challenge
+        ));
         assert!(!pkce_ok("short", challenge));
     }
 }
