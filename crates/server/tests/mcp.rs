@@ -462,7 +462,7 @@ async fn stateless_any_replica_answers(db: Db) {
 async fn input_schemas_are_exact_per_tool(db: Db) {
     let app = TestApp::start(db).await;
     let a = app.sign_up("Ann").await;
-    let client = connect(&app, &a.jwt).await;
+    let client = connect(&app, &app.mcp_token(&a)).await;
     let tools = client.list_all_tools().await.unwrap();
     let props = |n: &str| -> (Vec<String>, Value) {
         let t = tools.iter().find(|t| t.name == n).expect("tool");
@@ -501,7 +501,7 @@ async fn input_schemas_are_exact_per_tool(db: Db) {
 async fn arguments_are_checked_and_task_ids_may_be_strings(db: Db) {
     let app = TestApp::start(db).await;
     let a = app.sign_up("Ann").await;
-    let client = connect(&app, &a.jwt).await;
+    let client = connect(&app, &app.mcp_token(&a)).await;
     let r = call(
         &client,
         "add_task",
