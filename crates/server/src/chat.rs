@@ -169,10 +169,11 @@ pub async fn open_tools(state: &AppState, user: &AuthUser) -> Result<McpClient, 
         Some(url) => {
             let token = state
                 .auth
-                .issue_token_for(
+                .issue_mcp_token(
                     &user.id,
-                    user.email.as_deref(),
-                    user.name.as_deref(),
+                    &crate::auth::oauth::configured_resource(&state.config),
+                    None,
+                    None,
                     Duration::from_secs(300),
                 )
                 .map_err(|e| AgentError::new(FailureKind::ToolsUnavailable, e.to_string()))?;

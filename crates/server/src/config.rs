@@ -175,6 +175,20 @@ pub struct Config {
     #[arg(long, env = "MCP_ALLOWED_HOSTS", value_delimiter = ',')]
     pub mcp_allowed_hosts: Vec<String>,
 
+    /// Public URL of the MCP resource (the `aud` of MCP access tokens, advertised in its OAuth
+    /// metadata); default: BETTER_AUTH_URL + `/mcp`. Set it when `todobot mcp` is reached elsewhere.
+    #[arg(long, env = "MCP_PUBLIC_URL")]
+    pub mcp_public_url: Option<String>,
+
+    /// Browser origins allowed to call /mcp besides the app's own (comma separated); a request
+    /// with any other `Origin` gets 403. Requests without `Origin` (non-browser clients) are allowed.
+    #[arg(long, env = "MCP_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub mcp_allowed_origins: Vec<String>,
+
+    /// Lifetime of OAuth refresh tokens for MCP clients, seconds (each refresh rotates the token).
+    #[arg(long, env = "OAUTH_REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600)]
+    pub oauth_refresh_token_ttl_secs: u64,
+
     /// Domain key for OpenAI's hosted ChatKit web component; when set the UI uses it.
     #[arg(long, env = "CHATKIT_DOMAIN_KEY")]
     pub chatkit_domain_key: Option<String>,
@@ -285,6 +299,14 @@ impl Config {
         }
         url_host(&self.public_url)
             .ok_or_else(|| "BETTER_AUTH_URL must be an absolute http(s) URL".to_string())?;
+        if let Some(mcp) = self
+            .mcp_public_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            && url_host(mcp).is_none()
+        {
+            return Err("MCP_PUBLIC_URL must be an absolute http(s) URL".into());
+        }
         if let Some(mcp) = &self.mcp_url
             && url_host(mcp).is_none()
         {

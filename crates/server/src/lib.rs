@@ -201,6 +201,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::chat::router())
         .merge(api::transcribe::router(&state.config))
         .merge(chatkit::router())
+        .merge(auth::oauth::router())
         .route("/api/config", get(web::public_config));
     let mut app = Router::new()
         .merge(api)

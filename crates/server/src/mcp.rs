@@ -23,7 +23,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     AppState,
-    auth::{AuthService, TokenError, bearer_token},
+    auth::{AuthService, TokenError, csrf, oauth},
     config::Config,
     error::ApiError,
     health, metrics,
@@ -52,7 +52,40 @@ pub fn host_allowed(allowed: &[String], host_header: Option<&str>) -> bool {
 #[derive(Clone)]
 struct Guard {
     auth: Arc<AuthService>,
+    config: Arc<Config>,
     allowed_hosts: Arc<Vec<String>>,
+    allowed_origins: Arc<Vec<String>>,
+}
+
+/// Origin check of the MCP transport (2025-11-25): a browser `Origin` must be the app's own, a
+/// trusted one (BETTER_AUTH_URL, CORS_ORIGINS) or listed in MCP_ALLOWED_ORIGINS; requests without
+/// `Origin` (non-browser clients) pass.
+fn origin_allowed(req: &Request, allowed: &[String]) -> bool {
+    if !req.headers().contains_key(header::ORIGIN) {
+        return true;
+    }
+    csrf::check_origin(req.headers(), req.uri(), allowed).is_ok()
+}
+
+/// A 401 that tells OAuth clients where to discover how to get a token (RFC 9728 §5.1).
+fn unauthorized(g: &Guard, headers: &axum::http::HeaderMap, e: TokenError) -> Response {
+    let mut res = ApiError::from(e).into_response();
+    if res.status() == axum::http::StatusCode::UNAUTHORIZED {
+        let url = oauth::metadata::resource_metadata_url(&g.config, headers);
+        let error = if e == TokenError::Missing {
+            String::new()
+        } else {
+            ", error=\"invalid_token\"".to_owned()
+        };
+        let value = format!(
+            "Bearer resource_metadata=\"{url}\", scope=\"{}\"{error}",
+            oauth::SCOPE
+        );
+        if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+    }
+    res
 }
 
 async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Response {
@@ -71,15 +104,21 @@ async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Response
         )
         .into_response();
     }
-    let Some(token) = bearer_token(req.headers()) else {
-        return ApiError::from(TokenError::Missing).into_response();
-    };
-    match g.auth.verify_access_token(token).await {
-        Ok(user) => {
-            req.extensions_mut().insert(McpUser(user.id));
+    if !origin_allowed(&req, &g.allowed_origins) {
+        tracing::warn!("MCP request from a foreign Origin refused");
+        return ApiError::client(
+            axum::http::StatusCode::FORBIDDEN,
+            "FORBIDDEN_ORIGIN",
+            "This Origin is not allowed for MCP (set MCP_ALLOWED_ORIGINS).",
+        )
+        .into_response();
+    }
+    match g.auth.authenticate_mcp(&g.config, req.headers()).await {
+        Ok(principal) => {
+            req.extensions_mut().insert(McpUser(principal.user_id));
             next.run(req).await
         }
-        Err(e) => ApiError::from(e).into_response(),
+        Err(e) => unauthorized(&g, req.headers(), e),
     }
 }
 
@@ -101,9 +140,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         Arc::new(NeverSessionManager::default()),
         config,
     );
+    let mut origins = csrf::trusted_origins(&state.config.public_url, &state.config.cors_origins);
+    origins.extend(csrf::trusted_origins(
+        &oauth::configured_resource(&state.config),
+        &state.config.mcp_allowed_origins,
+    ));
     let g = Guard {
         auth: state.auth.clone(),
+        config: state.config.clone(),
         allowed_hosts: Arc::new(allowed),
+        allowed_origins: Arc::new(origins),
     };
     Router::new()
         .nest_service("/mcp", service)
@@ -131,6 +177,7 @@ pub fn mcp_only_router(state: AppState) -> Router {
     metrics::handle();
     let mut app = Router::new()
         .merge(router(&state))
+        .merge(oauth::metadata::resource_router())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if crate::metrics_bind(&state.config).is_none() {

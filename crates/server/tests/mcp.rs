@@ -71,7 +71,7 @@ async fn task(app: &TestApp, user: &TestUser, id: i64) -> (u16, Value) {
 async fn tools_are_listed_with_schemas(db: Db) {
     let app = TestApp::start(db).await;
     let a = app.sign_up("Ann").await;
-    let client = connect(&app, &a.jwt).await;
+    let client = connect(&app, &app.mcp_token(&a)).await;
     let info = client.peer_info().expect("server info");
     assert_eq!(
         info.server_info.as_ref().map(|s| s.name.as_str()),
@@ -138,7 +138,7 @@ async fn tools_are_listed_with_schemas(db: Db) {
 async fn every_tool_works_and_reaches_the_database(db: Db) {
     let app = TestApp::start(db).await;
     let a = app.sign_up("Ann").await;
-    let client = connect(&app, &a.jwt).await;
+    let client = connect(&app, &app.mcp_token(&a)).await;
 
     let r = call(
         &client,
@@ -256,7 +256,7 @@ async fn a_token_never_reaches_another_users_tasks(db: Db) {
     app.create_task(&b, "Bob's private task").await;
     app.create_task(&b, "Bob's other task").await;
     app.create_task(&a, "Alice's task").await;
-    let client = connect(&app, &a.jwt).await;
+    let client = connect(&app, &app.mcp_token(&a)).await;
 
     // naming B's user_id is refused for every tool
     for (name, args) in [
@@ -310,7 +310,7 @@ async fn a_token_never_reaches_another_users_tasks(db: Db) {
     client.cancel().await.unwrap();
 
     // B's own token sees B's tasks
-    let client_b = connect(&app, &b.jwt).await;
+    let client_b = connect(&app, &app.mcp_token(&b)).await;
     let r = call(&client_b, "list_tasks", json!({})).await;
     assert_eq!(value_of(&r)["tasks"].as_array().unwrap().len(), 2);
     client_b.cancel().await.unwrap();
@@ -320,6 +320,7 @@ async fn a_token_never_reaches_another_users_tasks(db: Db) {
 async fn unauthenticated_and_foreign_host_requests_are_refused(db: Db) {
     let app = TestApp::start(db).await;
     let a = app.sign_up("Ann").await;
+    let mcp = app.mcp_token(&a);
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}});
     let post = |token: Option<&str>, host: Option<&str>| {
@@ -338,29 +339,45 @@ async fn unauthenticated_and_foreign_host_requests_are_refused(db: Db) {
     };
     let res = post(None, None).await.unwrap();
     assert_eq!(res.status(), 401);
-    assert_eq!(res.headers().get("www-authenticate").unwrap(), "Bearer");
+    let challenge = res
+        .headers()
+        .get("www-authenticate")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        challenge.starts_with(
+            "Bearer resource_metadata=\"http://todobot.test/.well-known/oauth-protected-resource/mcp\""
+        ),
+        "{challenge}"
+    );
+    assert_eq!(
+        post(Some(&a.jwt), None).await.unwrap().status(),
+        401,
+        "a REST access token is not for the MCP resource"
+    );
     assert_eq!(post(Some("not-a-token"), None).await.unwrap().status(), 401);
     assert_eq!(
         post(Some(&a.session), None).await.unwrap().status(),
         401,
         "a session token is not an access token"
     );
-    let res = post(Some(&a.jwt), Some("evil.example.com")).await.unwrap();
+    let res = post(Some(&mcp), Some("evil.example.com")).await.unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(res.json::<Value>().await.unwrap()["code"], "FORBIDDEN_HOST");
-    let res = post(Some(&a.jwt), Some("localhost.evil.example.com:80"))
+    let res = post(Some(&mcp), Some("localhost.evil.example.com:80"))
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
     // the configured public host and loopback are accepted
     assert_eq!(
-        post(Some(&a.jwt), Some("todobot.test"))
+        post(Some(&mcp), Some("todobot.test"))
             .await
             .unwrap()
             .status(),
         200
     );
-    assert_eq!(post(Some(&a.jwt), None).await.unwrap().status(), 200);
+    assert_eq!(post(Some(&mcp), None).await.unwrap().status(), 200);
 
     // the rmcp client without a token cannot even initialize
     let transport = StreamableHttpClientTransport::with_client(
@@ -380,7 +397,7 @@ async fn unauthenticated_and_foreign_host_requests_are_refused(db: Db) {
         http::HeaderValue::from_static("evil.example.com"),
     );
     let config = StreamableHttpClientTransportConfig::with_uri(Arc::<str>::from(app.url("/mcp")))
-        .auth_header(a.jwt.clone())
+        .auth_header(mcp.clone())
         .custom_headers(headers);
     let transport = StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
     assert!(
@@ -400,7 +417,7 @@ async fn allowed_hosts_are_configurable(db: Db) {
     let a = app.sign_up("Ann").await;
     let status = |host: &'static str| {
         let app = &app;
-        let jwt = a.jwt.clone();
+        let jwt = app.mcp_token(&a);
         async move {
             app.client
                 .post(app.url("/mcp"))
@@ -426,11 +443,11 @@ async fn stateless_any_replica_answers(db: Db) {
     // two servers on one database: a session started on one continues on the other
     let app1 = TestApp::start(db).await;
     let a = app1.sign_up("Ann").await;
-    let client = connect(&app1, &a.jwt).await;
+    let client = connect(&app1, &app1.mcp_token(&a)).await;
     call(&client, "add_task", json!({"title": "Before restart"})).await;
     let app2 = app1.restart().await;
     // a new client against the restarted server keeps working; nothing lived in memory
-    let client2 = connect(&app2, &a.jwt).await;
+    let client2 = connect(&app2, &app2.mcp_token(&a)).await;
     let r = call(&client2, "list_tasks", json!({})).await;
     assert_eq!(
         value_of(&r),
@@ -445,7 +462,7 @@ async fn stateless_any_replica_answers(db: Db) {
 async fn input_schemas_are_exact_per_tool(db: Db) {
     let app = TestApp::start(db).await;
     let a = app.sign_up("Ann").await;
-    let client = connect(&app, &a.jwt).await;
+    let client = connect(&app, &app.mcp_token(&a)).await;
     let tools = client.list_all_tools().await.unwrap();
     let props = |n: &str| -> (Vec<String>, Value) {
         let t = tools.iter().find(|t| t.name == n).expect("tool");
@@ -484,7 +501,7 @@ async fn input_schemas_are_exact_per_tool(db: Db) {
 async fn arguments_are_checked_and_task_ids_may_be_strings(db: Db) {
     let app = TestApp::start(db).await;
     let a = app.sign_up("Ann").await;
-    let client = connect(&app, &a.jwt).await;
+    let client = connect(&app, &app.mcp_token(&a)).await;
     let r = call(
         &client,
         "add_task",

@@ -152,9 +152,13 @@ async fn cross_user_matrix(db: Db) {
     }
 
     // MCP: every tool, with A's task ids and A's user id, over Streamable HTTP with B's token
-    let mcp = McpClient::connect_http(&app.url("/mcp"), &b.jwt, Duration::from_secs(10))
-        .await
-        .expect("mcp connect");
+    let mcp = McpClient::connect_http(
+        &app.url("/mcp"),
+        &app.mcp_token(&b),
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("mcp connect");
     let calls = [
         ("list_tasks", json!({"user_id": a.id})),
         ("add_task", json!({"user_id": a.id, "title": "pwned"})),
@@ -370,7 +374,7 @@ async fn hostile_input_is_rejected_cleanly(db: Db) {
     let res = app
         .client
         .post(app.url("/mcp"))
-        .bearer_auth(&u.jwt)
+        .bearer_auth(app.mcp_token(&u))
         .header("content-type", "application/json")
         .header("accept", "application/json, text/event-stream")
         .body(huge.clone())

@@ -218,8 +218,10 @@ async fn probe_fails_on_unknown_api_paths() {
         "/api/nope",
         "/api",
         "/.well-known/nope",
-        "/.well-known/oauth-authorization-server",
+        "/.well-known/oauth-nope",
     ] {
         assert!(!probe(path), "probe {path} must fail");
     }
+    // the OAuth discovery documents of the MCP resource are real JSON answers now
+    assert!(probe("/.well-known/oauth-authorization-server"));
 }

@@ -142,7 +142,11 @@ fn is_safe(method: &Method) -> bool {
 /// Routes that only ever accept a bearer token: the cookie is never consulted there, so it cannot
 /// be abused (and a request without a token gets its 401, cookie or not).
 fn bearer_only(path: &str) -> bool {
-    if path == "/chatkit" || path == "/mcp" || path.starts_with("/mcp/") {
+    if path == "/chatkit"
+        || path == "/mcp"
+        || path.starts_with("/mcp/")
+        || matches!(path, "/oauth/token" | "/oauth/register" | "/oauth/revoke")
+    {
         return true;
     }
     // /api/{user_id}/tasks…, /api/{user_id}/chat, /api/{user_id}/conversations…

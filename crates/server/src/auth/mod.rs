@@ -4,6 +4,7 @@
 pub mod csrf;
 pub mod jwt_crypto;
 pub mod keys;
+pub mod oauth;
 pub mod password;
 pub mod routes;
 

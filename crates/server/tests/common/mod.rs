@@ -243,6 +243,20 @@ impl TestApp {
         }
     }
 
+    /// An access token for the MCP resource (the chat's own kind: no OAuth grant behind it).
+    pub fn mcp_token(&self, user: &TestUser) -> String {
+        self.state
+            .auth
+            .issue_mcp_token(
+                &user.id,
+                &todobot_server::auth::oauth::configured_resource(&self.state.config),
+                None,
+                None,
+                Duration::from_secs(900),
+            )
+            .expect("mcp token")
+    }
+
     pub async fn jwt_for_session(&self, session: &str) -> String {
         let res = self
             .client

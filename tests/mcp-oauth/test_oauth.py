@@ -1,0 +1,143 @@
+"""End to end with the official Python MCP SDK's OAuth client: knowing only the /mcp URL, it
+discovers the authorization server, registers, sends the user through the real consent page (in
+headless Chromium), calls the tools, refreshes its access token, and stops working once the user
+revokes it in the settings API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+from mcp import ClientSession
+from mcp.client.auth import OAuthClientProvider, TokenStorage
+from mcp.client.streamable_http import streamablehttp_client
+from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
+
+HERE = Path(__file__).resolve().parent
+BASE = os.environ["TODOBOT_BASE"]
+CLIENT_NAME = "SDK e2e client"
+PASSWORD = "correct horse battery"
+
+
+class MemoryStorage(TokenStorage):
+    def __init__(self) -> None:
+        self.tokens: OAuthToken | None = None
+        self.client: OAuthClientInformationFull | None = None
+
+    async def get_tokens(self):
+        return self.tokens
+
+    async def set_tokens(self, tokens):
+        self.tokens = tokens
+
+    async def get_client_info(self):
+        return self.client
+
+    async def set_client_info(self, client_info):
+        self.client = client_info
+
+
+class Browser:
+    """The user's browser: the consent page, driven by consent.mjs."""
+
+    def __init__(self, email: str) -> None:
+        self.email = email
+        self.landed: str | None = None
+        self.allowed = True
+        self.visits = 0
+
+    async def redirect(self, url: str) -> None:
+        self.visits += 1
+        if not self.allowed:
+            raise RuntimeError("sign-in needed again (expected after revocation)")
+        out = await asyncio.to_thread(
+            subprocess.run,
+            ["node", str(HERE / "consent.mjs"), url, self.email, PASSWORD, CLIENT_NAME],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert out.returncode == 0, out.stderr
+        self.landed = out.stdout.strip().splitlines()[-1]
+
+    async def callback(self):
+        q = parse_qs(urlparse(self.landed).query)
+        assert "error" not in q, q
+        return q["code"][0], q.get("state", [None])[0]
+
+
+def provider(storage: MemoryStorage, browser: Browser) -> OAuthClientProvider:
+    return OAuthClientProvider(
+        server_url=f"{BASE}/mcp",
+        client_metadata=OAuthClientMetadata(
+            client_name=CLIENT_NAME,
+            redirect_uris=["http://127.0.0.1:45678/callback"],
+            grant_types=["authorization_code", "refresh_token"],
+            response_types=["code"],
+            token_endpoint_auth_method="none",
+        ),
+        storage=storage,
+        redirect_handler=browser.redirect,
+        callback_handler=browser.callback,
+    )
+
+
+async def call(auth: OAuthClientProvider, tool: str, args: dict):
+    async with streamablehttp_client(f"{BASE}/mcp", auth=auth) as (read, write, _):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            return await session.call_tool(tool, args)
+
+
+async def main() -> None:
+    email = f"sdk-{uuid.uuid4().hex[:10]}@example.com"
+    async with httpx.AsyncClient(base_url=BASE) as http:
+        r = await http.post("/api/auth/sign-up/email", json={"name": "SDK", "email": email, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        session_token = r.json()["token"]
+        storage, browser = MemoryStorage(), Browser(email)
+        auth = provider(storage, browser)
+
+        print("1. connect knowing only the URL: discovery, registration, consent, tokens")
+        result = await call(auth, "add_task", {"title": "from the Python SDK over OAuth"})
+        assert not result.isError, result
+        assert browser.visits == 1 and storage.client is not None and storage.tokens is not None
+        listed = await call(auth, "list_tasks", {})
+        assert "from the Python SDK over OAuth" in str(listed.content), listed
+
+        print("2. the access token expires; the SDK refreshes (the refresh token rotates)")
+        first_refresh = storage.tokens.refresh_token
+        await asyncio.sleep(int(os.environ.get("ACCESS_TTL", "3")) + 2)
+        listed = await call(auth, "list_tasks", {})
+        assert not listed.isError
+        assert storage.tokens.refresh_token != first_refresh, "no refresh happened"
+        assert browser.visits == 1, "refreshing must not need the browser"
+
+        print("3. the user revokes the client in the settings API: it stops at once")
+        r = await http.get("/api/account/connections", headers={"authorization": f"Bearer {session_token}"})
+        [connection] = r.json()
+        assert connection["client_name"] == CLIENT_NAME
+        r = await http.delete(f"/api/account/connections/{connection['id']}",
+                              headers={"authorization": f"Bearer {session_token}"})
+        assert r.status_code == 204
+        browser.allowed = False
+        try:
+            await call(auth, "list_tasks", {})
+        except BaseException as e:  # noqa: BLE001 - any failure is the expected outcome
+            print(f"   refused as expected: {type(e).__name__}")
+        else:
+            raise AssertionError("a revoked client still works")
+        r = await http.post("/mcp", headers={"authorization": f"Bearer {storage.tokens.access_token}",
+                                             "accept": "application/json, text/event-stream"},
+                            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        assert r.status_code == 401, r.status_code
+    print("mcp-oauth: all passed")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+    sys.exit(0)
