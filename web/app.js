@@ -51,6 +51,7 @@ async function boot() {
       await loadLocale(wanted).catch((e) => (wanted === "en" ? Promise.reject(e) : loadLocale("en")));
       translateDom();
       document.title = t("app.name");
+      $("header-links").hidden = false; // named only once the catalogue is in
       initLanguagePicker();
       initVoice(config);
     }
