@@ -5,6 +5,9 @@ use std::{fmt, path::PathBuf, str::FromStr, time::Duration};
 
 use clap::{ArgAction, Args, ValueEnum};
 
+mod resilience;
+pub use resilience::Resilience;
+
 /// A secret value: never printed by `Debug`/`Display`, only readable through [`Secret::expose`].
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -211,6 +214,10 @@ pub struct Config {
     /// Log output: `text` or `json`.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+
+    /// Resilience: turn leases, HTTP limits, shutdown, database timeouts, startup wait, proxy hops.
+    #[command(flatten)]
+    pub resilience: Resilience,
 }
 
 /// Parses only the configuration (for tests and tools): environment plus the given flags.

@@ -9,12 +9,13 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod http_server;
 pub mod mcp;
 pub mod metrics;
 pub mod openapi;
 pub mod web;
 
-use std::{future::Future, net::SocketAddr, path::Path, sync::Arc, time::Duration};
+use std::{future::Future, path::Path, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::{
@@ -33,6 +34,7 @@ use tower_http::{
 };
 use utoipa_swagger_ui::SwaggerUi;
 
+pub use crate::http_server::HttpLimits;
 use crate::{auth::AuthService, config::Config};
 
 /// Shared state of every handler.
@@ -243,20 +245,28 @@ pub fn router(state: AppState) -> Router {
     .with_state(state)
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+/// Serves `router` on `listener` with the default [`HttpLimits`] until `shutdown` resolves, then
+/// lets in-flight requests finish.
 pub async fn serve_router(
     router: Router,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_router_with(router, listener, HttpLimits::default(), shutdown).await
+}
+
+/// Serves `router` on `listener` with `limits` (connection bound, header/body/idle timeouts,
+/// shutdown deadline) until `shutdown` resolves.
+pub async fn serve_router_with(
+    router: Router,
+    listener: TcpListener,
+    limits: HttpLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let upkeep = metrics::spawn_upkeep();
-    let result = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("server error");
+    let result = http_server::serve(router, listener, limits, shutdown)
+        .await
+        .context("server error");
     upkeep.abort();
     result
 }
@@ -287,23 +297,32 @@ pub async fn serve_with_metrics(
     app: Router,
     listener: TcpListener,
     metrics: Option<TcpListener>,
+    limits: HttpLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     use futures::FutureExt;
     let Some(metrics_listener) = metrics else {
-        return serve_router(app, listener, shutdown).await;
+        return serve_router_with(app, listener, limits, shutdown).await;
     };
     tracing::info!(addr = ?metrics_listener.local_addr().ok(), "serving /metrics on its own listener");
     let shutdown = shutdown.shared();
     let metrics_app = Router::new().route("/metrics", get(metrics::render));
     let metrics_shutdown = shutdown.clone();
+    let metrics_limits = limits.clone();
     let metrics_server = async move {
-        axum::serve(metrics_listener, metrics_app)
-            .with_graceful_shutdown(metrics_shutdown)
-            .await
-            .context("metrics server error")
+        http_server::serve(
+            metrics_app,
+            metrics_listener,
+            metrics_limits,
+            metrics_shutdown,
+        )
+        .await
+        .context("metrics server error")
     };
-    let (main, metrics) = tokio::join!(serve_router(app, listener, shutdown), metrics_server);
+    let (main, metrics) = tokio::join!(
+        serve_router_with(app, listener, limits, shutdown),
+        metrics_server
+    );
     main.and(metrics)
 }
 
@@ -334,7 +353,9 @@ pub async fn run(
         "todobot is ready: listening on {url} (open this URL); the assistant uses {assistant}"
     );
     let store = state.store.clone();
-    let result = serve_with_metrics(router(state), listener, metrics_listener, shutdown).await;
+    let limits = HttpLimits::from_config(&state.config);
+    let result =
+        serve_with_metrics(router(state), listener, metrics_listener, limits, shutdown).await;
     let _ = store.close().await;
     tracing::info!("todobot stopped");
     result

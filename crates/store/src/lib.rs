@@ -13,6 +13,7 @@ mod oauth;
 mod rate_limit;
 mod sessions;
 mod tasks;
+mod turns;
 mod users;
 pub mod validate;
 
@@ -27,6 +28,7 @@ pub use keys::SigningKeyRow;
 pub use oauth::{Connection, NewGrant, OauthClient, OauthGrant, PersonalAccessToken, Redeemed};
 pub use sessions::Session;
 pub use tasks::{StatusFilter, Task, TaskPatch};
+pub use turns::TurnSlot;
 pub use users::{NewUser, User};
 
 /// How to reach the database.
