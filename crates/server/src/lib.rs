@@ -79,6 +79,10 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     opts.max_connections = config.db_max_connections;
     opts.acquire_timeout = Duration::from_millis(config.db_acquire_timeout_ms.max(100));
     opts.schema = config.database_schema.clone();
+    let r = &config.resilience;
+    opts.statement_timeout =
+        (r.db_statement_timeout_ms > 0).then(|| Duration::from_millis(r.db_statement_timeout_ms));
+    opts.busy_timeout = Duration::from_millis(r.db_busy_timeout_ms);
     let store = Store::connect(&opts)
         .await
         .context("cannot connect to the database")?;

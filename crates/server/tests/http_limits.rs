@@ -144,7 +144,10 @@ async fn slow_bodies_get_408_and_idle_connections_close(db: Db) {
     let n = s.read(&mut buf).await.expect("read");
     assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
     let idle_from = Instant::now();
-    assert!(closed_within(&mut s, Duration::from_secs(6)).await, "idle connection closed");
+    assert!(
+        closed_within(&mut s, Duration::from_secs(6)).await,
+        "idle connection closed"
+    );
     assert!(
         idle_from.elapsed() >= Duration::from_millis(1500),
         "not before the idle timeout: {:?}",

@@ -164,7 +164,10 @@ async fn sigterm_with_half_open_requests_exits_within_the_deadline() {
         .ok()
         != Some(200)
     {
-        assert!(started.elapsed() < Duration::from_secs(20), "server did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let res = client
@@ -173,7 +176,10 @@ async fn sigterm_with_half_open_requests_exits_within_the_deadline() {
         .send()
         .await
         .expect("sign up");
-    let jwt = res.headers()["set-auth-jwt"].to_str().expect("jwt").to_owned();
+    let jwt = res.headers()["set-auth-jwt"]
+        .to_str()
+        .expect("jwt")
+        .to_owned();
     let user: Value = res.json().await.expect("json");
     let user_id = user["user"]["id"].as_str().expect("id").to_owned();
     let stuck_turn = {
@@ -188,12 +194,16 @@ async fn sigterm_with_half_open_requests_exits_within_the_deadline() {
         })
     };
     let addr = format!("127.0.0.1:{port}");
-    let mut half_headers = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    let mut half_headers = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
     half_headers
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
         .await
         .expect("write");
-    let mut half_body = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    let mut half_body = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
     half_body
         .write_all(b"POST /api/auth/sign-in/email HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{")
         .await
