@@ -113,7 +113,7 @@ pub struct Config {
     #[arg(long, env = "SIGNIN_MAX_PER_CLIENT", default_value_t = 20)]
     pub signin_max_per_client: i64,
 
-    /// Failed sign-ins allowed per account per window before it is temporarily locked.
+    /// Failed sign-ins allowed per account and client per window (then 429 for that client only).
     #[arg(long, env = "SIGNIN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 5)]
     pub signin_max_failures_per_account: i64,
 

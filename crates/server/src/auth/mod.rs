@@ -83,7 +83,11 @@ impl From<TokenError> for ApiError {
 #[derive(Clone, Debug)]
 pub struct SigninLimits {
     pub max_per_client: i64,
+    /// Failed sign-ins allowed per (account, client) per window.
     pub max_failures_per_account: i64,
+    /// Failed sign-ins allowed per account from all clients together per window (a slower,
+    /// global backoff against attackers spread over many addresses).
+    pub max_failures_per_account_global: i64,
     pub window_secs: i64,
 }
 
@@ -100,6 +104,8 @@ pub struct AuthService {
     pub trusted_origins: Vec<String>,
     pub limits: SigninLimits,
     pub trust_proxy_headers: bool,
+    /// Proxies in front of the server that append to X-Forwarded-For (TRUSTED_PROXY_HOPS).
+    pub trusted_proxy_hops: usize,
     verified: TokenCache,
 }
 
@@ -212,9 +218,13 @@ impl AuthService {
             limits: SigninLimits {
                 max_per_client: config.signin_max_per_client,
                 max_failures_per_account: config.signin_max_failures_per_account,
+                max_failures_per_account_global: config
+                    .resilience
+                    .signin_max_failures_per_account_global,
                 window_secs: config.signin_window_secs.max(1),
             },
             trust_proxy_headers: config.trust_proxy_headers,
+            trusted_proxy_hops: config.resilience.trusted_proxy_hops.max(1),
             verified: TokenCache::new(TOKEN_CACHE_CAPACITY),
         })
     }

@@ -343,20 +343,11 @@ pub async fn sign_in(
     let email = validate::email(&req.email)
         .map_err(|_| ApiError::bad_request("INVALID_EMAIL", "Invalid email"))?;
     let callback = callback_url(&auth, &headers, req.callback_url.as_deref())?;
-    let account_key = format!("sign-in:account:{email}");
-    let failures = auth
-        .store
-        .rate_limit_count(&account_key, auth.limits.window_secs, unix_now())
-        .await?;
-    if failures >= auth.limits.max_failures_per_account {
-        tracing::warn!(%ip, "sign-in refused: account temporarily locked after failures");
-        return Err(ApiError::RateLimited {
-            retry_after: retry_after(auth.limits.window_secs),
-        });
-    }
     if req.password.chars().count() > password::MAX_PASSWORD_CHARS {
         return Err(invalid_credentials());
     }
+    let keys = signin_keys(&email, &ip);
+    count_attempt(&auth, &keys, &ip).await?;
     let user = auth.store.find_user_by_email(&email).await?;
     let ok = password::verify(
         req.password,
@@ -364,12 +355,13 @@ pub async fn sign_in(
     )
     .await?;
     let Some(user) = user.filter(|_| ok) else {
-        auth.store
-            .rate_limit_hit(&account_key, auth.limits.window_secs, unix_now())
-            .await?;
         return Err(invalid_credentials());
     };
-    auth.store.rate_limit_reset(&account_key).await?;
+    // a success is not a failure: forget this client's failures, take back the global count
+    auth.store.rate_limit_reset(&keys.pair).await?;
+    auth.store
+        .rate_limit_refund(&keys.account, auth.limits.window_secs, unix_now())
+        .await?;
     let (token, _) = auth
         .start_session(&user, Some(ip), user_agent(&headers))
         .await?;
@@ -407,6 +399,46 @@ fn callback_url(
             "Invalid callbackURL",
         ))
     }
+}
+
+/// Rate-limit keys of a sign-in attempt.
+struct SigninKeys {
+    /// Failures on this account from this client.
+    pair: String,
+    /// Failures on this account from every client.
+    account: String,
+}
+
+fn signin_keys(email: &str, ip: &str) -> SigninKeys {
+    SigninKeys {
+        pair: format!("sign-in:account-client:{email}:{ip}"),
+        account: format!("sign-in:account:{email}"),
+    }
+}
+
+/// Counts the attempt as a failure before the password is checked (atomically, in the database),
+/// so concurrent guesses cannot all slip under the limit; a success takes it back. Over the
+/// (account, client) limit only this client is refused; over the much higher global limit the
+/// account is refused to everyone for the rest of the window.
+async fn count_attempt(auth: &AuthService, keys: &SigninKeys, ip: &str) -> ApiResult<()> {
+    let (window, now) = (auth.limits.window_secs, unix_now());
+    let refused = || ApiError::RateLimited {
+        retry_after: retry_after(window),
+    };
+    let pair = auth.store.rate_limit_hit(&keys.pair, window, now).await?;
+    if pair > auth.limits.max_failures_per_account {
+        tracing::warn!(%ip, "sign-in refused: too many failures on this account from this client");
+        return Err(refused());
+    }
+    let all = auth
+        .store
+        .rate_limit_hit(&keys.account, window, now)
+        .await?;
+    if all > auth.limits.max_failures_per_account_global {
+        tracing::warn!(%ip, "sign-in refused: too many failures on this account from all clients");
+        return Err(refused());
+    }
+    Ok(())
 }
 
 fn invalid_credentials() -> ApiError {

@@ -50,4 +50,13 @@ pub struct Resilience {
     /// The client address is the entry this many places from the right (1 = one Ingress).
     #[arg(long, env = "TRUSTED_PROXY_HOPS", default_value_t = 1)]
     pub trusted_proxy_hops: usize,
+
+    /// Failed sign-ins allowed per account per window from all clients together (the slower global
+    /// backoff; SIGNIN_MAX_FAILURES_PER_ACCOUNT counts per account and client).
+    #[arg(
+        long,
+        env = "SIGNIN_MAX_FAILURES_PER_ACCOUNT_GLOBAL",
+        default_value_t = 50
+    )]
+    pub signin_max_failures_per_account_global: i64,
 }
