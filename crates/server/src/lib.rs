@@ -198,6 +198,25 @@ fn cors_layer(config: &Config) -> Option<CorsLayer> {
     )
 }
 
+/// Content-Security-Policy of the API docs (Swagger UI: its own scripts only, inline styles).
+pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// /docs (Swagger UI) and /openapi.json, under a strict CSP.
+fn docs_router() -> Router<AppState> {
+    Router::new()
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::document()))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DOCS_CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+}
+
 /// The full router of `todobot serve`.
 pub fn router(state: AppState) -> Router {
     metrics::handle();
@@ -218,7 +237,7 @@ pub fn router(state: AppState) -> Router {
         app = app.route("/metrics", get(metrics::render));
     }
     let mut app = app
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::document()))
+        .merge(docs_router())
         .fallback(web::fallback)
         .layer(axum::middleware::from_fn_with_state(
             state.auth.clone(),

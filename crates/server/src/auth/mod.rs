@@ -6,6 +6,7 @@ pub mod jwt_crypto;
 pub mod keys;
 pub mod oauth;
 pub mod password;
+pub mod password_policy;
 pub mod routes;
 
 use std::{
@@ -48,6 +49,12 @@ pub struct Claims {
     #[serde(default)]
     pub iat: u64,
     pub exp: u64,
+    /// Not valid before (checked when present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+    /// The session the token was issued for: refused as soon as that session ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,6 +71,8 @@ pub enum TokenError {
     Missing,
     Expired,
     Invalid,
+    /// The token's session has ended (signed out).
+    Revoked,
     /// The key store could not be consulted.
     Unavailable,
 }
@@ -74,6 +83,7 @@ impl From<TokenError> for ApiError {
             TokenError::Missing => ApiError::Unauthorized("Missing bearer token."),
             TokenError::Expired => ApiError::Unauthorized("Token expired."),
             TokenError::Invalid => ApiError::Unauthorized("Invalid token."),
+            TokenError::Revoked => ApiError::Unauthorized("Session ended: sign in again."),
             TokenError::Unavailable => ApiError::Unavailable("signing keys unavailable".into()),
         }
     }
@@ -113,7 +123,7 @@ pub struct AuthService {
 /// text, each kept only until the token's own expiry. Signing keys are never revoked before the
 /// tokens they signed expire, so a remembered token is exactly as valid as when it was checked.
 struct TokenCache {
-    entries: Mutex<HashMap<[u8; 32], (AuthUser, u64)>>,
+    entries: Mutex<HashMap<[u8; 32], (Verified, u64)>>,
     capacity: usize,
 }
 
@@ -135,7 +145,7 @@ impl TokenCache {
     }
 
     /// The user of a remembered token still within its validity (expiry plus leeway).
-    fn get(&self, key: &[u8; 32], now: u64) -> Option<AuthUser> {
+    fn get(&self, key: &[u8; 32], now: u64) -> Option<Verified> {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         match entries.get(key) {
             Some((user, exp)) if Self::live(*exp, now) => Some(user.clone()),
@@ -147,7 +157,7 @@ impl TokenCache {
         }
     }
 
-    fn insert(&self, key: [u8; 32], user: AuthUser, exp: u64, now: u64) {
+    fn insert(&self, key: [u8; 32], user: Verified, exp: u64, now: u64) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= self.capacity {
             entries.retain(|_, (_, exp)| Self::live(*exp, now));
@@ -162,6 +172,13 @@ impl TokenCache {
     fn len(&self) -> usize {
         self.entries.lock().map(|e| e.len()).unwrap_or(0)
     }
+}
+
+/// A verified token: its user and the session it belongs to (if any).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Verified {
+    user: AuthUser,
+    sid: Option<String>,
 }
 
 fn now_unix() -> u64 {
@@ -247,6 +264,27 @@ impl AuthService {
         )
     }
 
+    /// Signs an access token for `user` bound to the session `session_id`: it stops working as
+    /// soon as that session ends (sign-out), on every replica.
+    pub fn issue_session_access_token(
+        &self,
+        user: &User,
+        session_id: &str,
+    ) -> Result<String, ApiError> {
+        let iat = now_unix();
+        self.sign_claims(&Claims {
+            sub: user.id.clone(),
+            iat,
+            exp: iat + self.access_ttl.as_secs().max(1),
+            nbf: Some(iat),
+            sid: Some(session_id.to_owned()),
+            iss: Some(self.issuer.clone()),
+            aud: Some(serde_json::Value::String(self.issuer.clone())),
+            email: Some(user.email.clone()),
+            name: Some(user.name.clone()),
+        })
+    }
+
     /// Signs an access token for a subject with an explicit lifetime.
     pub fn issue_token_for(
         &self,
@@ -260,6 +298,8 @@ impl AuthService {
             sub: user_id.to_owned(),
             iat,
             exp: iat + ttl.as_secs().max(1),
+            nbf: Some(iat),
+            sid: None,
             iss: Some(self.issuer.clone()),
             aud: Some(serde_json::Value::String(self.issuer.clone())),
             email: email.map(str::to_owned),
@@ -281,20 +321,40 @@ impl AuthService {
         jsonwebtoken::encode(&header, claims, &key).map_err(ApiError::internal)
     }
 
-    /// Verifies an access token and returns who it identifies.
+    /// Verifies an access token and returns who it identifies. A token bound to a session (`sid`)
+    /// is refused once that session has ended, even when its signature check is remembered.
     pub async fn verify_access_token(&self, token: &str) -> Result<AuthUser, TokenError> {
         let key = TokenCache::key(token);
         let now = now_unix();
-        if let Some(user) = self.verified.get(&key, now) {
-            return Ok(user);
+        let verified = match self.verified.get(&key, now) {
+            Some(v) => v,
+            None => {
+                let (verified, exp) = self.check_token(token).await?;
+                self.verified.insert(key, verified.clone(), exp, now);
+                verified
+            }
+        };
+        if let Some(sid) = &verified.sid {
+            let live = self
+                .store
+                .session_active(&verified.user.id, sid)
+                .await
+                .map_err(|e| {
+                    if e.is_unavailable() {
+                        TokenError::Unavailable
+                    } else {
+                        TokenError::Invalid
+                    }
+                })?;
+            if !live {
+                return Err(TokenError::Revoked);
+            }
         }
-        let (user, exp) = self.check_token(token).await?;
-        self.verified.insert(key, user.clone(), exp, now);
-        Ok(user)
+        Ok(verified.user)
     }
 
     /// The full check of a token: header, signature, claims; returns the user and the expiry.
-    async fn check_token(&self, token: &str) -> Result<(AuthUser, u64), TokenError> {
+    async fn check_token(&self, token: &str) -> Result<(Verified, u64), TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
         let claims = match header.alg {
             Algorithm::EdDSA => {
@@ -313,6 +373,7 @@ impl AuthService {
                 };
                 let mut v = Validation::new(Algorithm::EdDSA);
                 v.leeway = LEEWAY_SECS;
+                v.validate_nbf = true;
                 v.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
                 v.set_issuer(&[&self.issuer]);
                 v.set_audience(&[&self.issuer]);
@@ -322,6 +383,7 @@ impl AuthService {
                 let key = self.hs256.as_ref().ok_or(TokenError::Invalid)?;
                 let mut v = Validation::new(Algorithm::HS256);
                 v.leeway = LEEWAY_SECS;
+                v.validate_nbf = true;
                 v.set_required_spec_claims(&["exp", "sub"]);
                 v.validate_aud = false;
                 let claims = decode(token, key, &v)?;
@@ -356,10 +418,13 @@ impl AuthService {
                 })?;
         }
         Ok((
-            AuthUser {
-                id: claims.sub,
-                email: claims.email,
-                name: claims.name,
+            Verified {
+                user: AuthUser {
+                    id: claims.sub,
+                    email: claims.email,
+                    name: claims.name,
+                },
+                sid: claims.sid,
             },
             claims.exp,
         ))
@@ -536,11 +601,14 @@ impl AuthUser {
 mod tests {
     use super::*;
 
-    fn user(id: &str) -> AuthUser {
-        AuthUser {
-            id: id.into(),
-            email: None,
-            name: None,
+    fn user(id: &str) -> Verified {
+        Verified {
+            user: AuthUser {
+                id: id.into(),
+                email: None,
+                name: None,
+            },
+            sid: None,
         }
     }
 

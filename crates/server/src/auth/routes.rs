@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use todobot_store::{NewUser, Session, StoreError, User, validate};
 use utoipa::ToSchema;
 
-use super::{AuthService, RequestSession, SessionSource, password};
+use super::{AuthService, RequestSession, SessionSource, password, password_policy};
 use crate::{
     error::{ApiError, ApiResult, ErrorBody},
     extract::{ApiJson, ClientIp},
@@ -217,34 +217,11 @@ fn retry_after(window_secs: i64) -> Duration {
     Duration::from_secs((w - now.rem_euclid(w)).max(1) as u64)
 }
 
-fn check_password(pw: &str) -> ApiResult<()> {
-    let n = pw.chars().count();
-    if n < password::MIN_PASSWORD_CHARS {
-        return Err(ApiError::bad_request(
-            "PASSWORD_TOO_SHORT",
-            format!(
-                "Password too short: use at least {} characters.",
-                password::MIN_PASSWORD_CHARS
-            ),
-        ));
-    }
-    if n > password::MAX_PASSWORD_CHARS {
-        return Err(ApiError::bad_request(
-            "PASSWORD_TOO_LONG",
-            format!(
-                "Password too long: use at most {} characters.",
-                password::MAX_PASSWORD_CHARS
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// Create an account with email and password, and sign it in.
 #[utoipa::path(post, path = "/api/auth/sign-up/email", tag = "auth", request_body = SignUpRequest,
     responses(
         (status = 200, description = "Account created and signed in", body = SignUpResponse),
-        (status = 400, description = "Invalid email or password (INVALID_EMAIL, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG), malformed JSON", body = ErrorBody),
+        (status = 400, description = "Invalid email or password (INVALID_EMAIL, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_COMPROMISED: a common password, PASSWORD_TOO_WEAK: one repeated character or the email), malformed JSON", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 403, description = "Sent by a page of an untrusted origin (INVALID_ORIGIN)", body = ErrorBody),
@@ -259,7 +236,7 @@ pub async fn sign_up(
 ) -> ApiResult<Response> {
     let email = validate::email(&req.email)
         .map_err(|_| ApiError::bad_request("INVALID_EMAIL", "Invalid email"))?;
-    check_password(&req.password)?;
+    password_policy::check(&req.password, &email)?;
     let name = validate::name(&req.name).map_err(|e| ApiError::field("name", e))?;
     let image = match req
         .image
@@ -296,10 +273,10 @@ pub async fn sign_up(
         Err(StoreError::Conflict(_)) => return Err(user_exists()),
         Err(e) => return Err(e.into()),
     };
-    let (token, _) = auth
+    let (token, session) = auth
         .start_session(&user, Some(ip), user_agent(&headers))
         .await?;
-    let jwt = auth.issue_access_token(&user)?;
+    let jwt = auth.issue_session_access_token(&user, &session.id)?;
     tracing::info!(user_id = %user.id, "user signed up");
     let body = SignUpResponse {
         token: token.clone(),
@@ -362,10 +339,10 @@ pub async fn sign_in(
     auth.store
         .rate_limit_refund(&keys.account, auth.limits.window_secs, unix_now())
         .await?;
-    let (token, _) = auth
+    let (token, session) = auth
         .start_session(&user, Some(ip), user_agent(&headers))
         .await?;
-    let jwt = auth.issue_access_token(&user)?;
+    let jwt = auth.issue_session_access_token(&user, &session.id)?;
     let body = SignInResponse {
         redirect: callback.is_some(),
         token: token.clone(),
@@ -494,7 +471,7 @@ pub async fn get_session(
     let Some(current) = auth.request_session(&headers).await? else {
         return Ok(Json(serde_json::Value::Null).into_response());
     };
-    let jwt = auth.issue_access_token(&current.user)?;
+    let jwt = auth.issue_session_access_token(&current.user, &current.session.id)?;
     let mut res = Json(GetSessionResponse {
         session: SessionDto::new(&current.session, &current.token),
         user: UserDto::from(&current.user),
@@ -523,7 +500,7 @@ pub async fn token(
         .request_session(&headers)
         .await?
         .ok_or(ApiError::Unauthorized("Session expired or signed out."))?;
-    let jwt = auth.issue_access_token(&current.user)?;
+    let jwt = auth.issue_session_access_token(&current.user, &current.session.id)?;
     let mut res = Json(TokenResponse { token: jwt }).into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
