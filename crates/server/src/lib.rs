@@ -89,6 +89,57 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// Why the database is not ready yet (worth waiting for).
+#[derive(Debug, thiserror::Error)]
+#[error("the database schema is not migrated yet (pending: {0:?}); run `todobot migrate`")]
+struct SchemaPending(Vec<String>);
+
+/// Opens the database and brings it up to date (MIGRATE_ON_START) or waits until it is, retrying
+/// with a logged, growing backoff for up to DB_WAIT_SECS while the database is unreachable or not
+/// migrated yet — so `serve` and `mcp` converge whatever order they start in.
+pub async fn open_store_waiting(config: &Config) -> anyhow::Result<Store> {
+    let wait = Duration::from_secs(config.resilience.db_wait_secs);
+    let deadline = std::time::Instant::now() + wait;
+    let mut delay = Duration::from_millis(250);
+    loop {
+        let attempt = async {
+            let store = open_store(config).await?;
+            if config.migrate_on_start {
+                store.migrate().await.context("database migration failed")?;
+            } else {
+                let pending = store.pending_migrations().await?;
+                if !pending.is_empty() {
+                    return Err(SchemaPending(pending).into());
+                }
+            }
+            anyhow::Ok(store)
+        }
+        .await;
+        match attempt {
+            Ok(store) => return Ok(store),
+            Err(e) if worth_waiting(&e) && std::time::Instant::now() < deadline => {
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    retry_in_ms = delay.as_millis() as u64,
+                    "database not ready yet; waiting (DB_WAIT_SECS)"
+                );
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Unreachable database or unmigrated schema: conditions that fix themselves as the system starts.
+fn worth_waiting(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<SchemaPending>().is_some()
+            || c.downcast_ref::<todobot_store::StoreError>()
+                .is_some_and(|s| s.is_unavailable())
+    })
+}
+
 /// The server secret: BETTER_AUTH_SECRET, or in development one generated once and kept in DATA_DIR.
 pub fn resolve_secret(config: &Config) -> anyhow::Result<String> {
     if let Some(s) = &config.better_auth_secret {
@@ -142,10 +193,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
 pub async fn build_state_for(config: Config, role: Role) -> anyhow::Result<AppState> {
     config.validate().map_err(anyhow::Error::msg)?;
     let secret = resolve_secret(&config)?;
-    let store = open_store(&config).await?;
-    if config.migrate_on_start {
-        store.migrate().await.context("database migration failed")?;
-    }
+    let store = open_store_waiting(&config).await?;
     let auth = AuthService::new(store.clone(), &config, &secret, role == Role::Web)
         .await
         .context("cannot load signing keys")?;

@@ -109,9 +109,7 @@ impl Store {
             let db = Database::connect(bootstrap)
                 .await
                 .map_err(StoreError::from)?;
-            db.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
-                .await
-                .map_err(StoreError::from)?;
+            create_schema(&db, schema).await?;
             let _ = db.close().await;
             options.set_schema_search_path(schema.to_owned());
         }
@@ -204,6 +202,22 @@ impl Store {
             .map(|_| ())
             .map_err(StoreError::from)
     }
+}
+
+/// `CREATE SCHEMA IF NOT EXISTS`, tolerating the race of replicas starting together (PostgreSQL
+/// may then report a unique violation on pg_namespace for all but one of them).
+async fn create_schema(db: &DatabaseConnection, schema: &str) -> Result<(), StoreError> {
+    let sql = format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
+    for attempt in 0..3 {
+        match db.execute_unprepared(&sql).await.map_err(StoreError::from) {
+            Ok(_) => return Ok(()),
+            Err(StoreError::Conflict(_)) if attempt < 2 => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// The current time, truncated to microseconds so it round-trips through every backend unchanged.
