@@ -131,12 +131,16 @@ pub async fn open_store_waiting(config: &Config) -> anyhow::Result<Store> {
     }
 }
 
-/// Unreachable database or unmigrated schema: conditions that fix themselves as the system starts.
+/// Unreachable database, unmigrated schema, or a unique violation from processes creating the same
+/// catalog entries at once (e.g. the migrations table, `CREATE TABLE IF NOT EXISTS` racing on
+/// PostgreSQL): conditions that fix themselves as the system starts.
 fn worth_waiting(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<SchemaPending>().is_some()
             || c.downcast_ref::<todobot_store::StoreError>()
-                .is_some_and(|s| s.is_unavailable())
+                .is_some_and(|s| {
+                    s.is_unavailable() || matches!(s, todobot_store::StoreError::Conflict(_))
+                })
     })
 }
 
