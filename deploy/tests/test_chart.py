@@ -304,6 +304,16 @@ def test_values_reach_the_app():
         "MIGRATE_WAIT_SECS": "240",
         "RUST_LOG": "info,todobot_server=debug",
         "METRICS_BIND": "0.0.0.0:9464",
+        "TRUSTED_PROXY_HOPS": "2",
+        "HTTP_HEADER_TIMEOUT_SECS": "7",
+        "HTTP_BODY_TIMEOUT_SECS": "25",
+        "HTTP_IDLE_TIMEOUT_SECS": "45",
+        "HTTP_MAX_CONNECTIONS": "512",
+        "SIGNIN_MAX_FAILURES_PER_ACCOUNT_GLOBAL": "30",
+        "TURN_LEASE_SECS": "12",
+        "DB_STATEMENT_TIMEOUT_MS": "8000",
+        "DB_BUSY_TIMEOUT_MS": "4000",
+        "DB_WAIT_SECS": "90",
     }
     assert {k: cfg.get(k) for k in expected} == expected
     assert "mcp.example.com" in cfg["MCP_ALLOWED_HOSTS"].split(",")

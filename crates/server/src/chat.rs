@@ -6,10 +6,11 @@
 //! client session bound to the user → store the reply with every tool call and result → release.
 //! A failed turn still stores the user's message and an assistant message saying what went wrong.
 
+mod lease;
+
 use std::{sync::Arc, time::Duration};
 
 use axum::http::StatusCode;
-use chrono::Utc;
 use serde_json::Value;
 use todobot_agent::{
     Agent, AgentConfig, AgentError, EventSink, FailureKind, HistoryMessage, HistoryRole,
@@ -25,6 +26,8 @@ use crate::{
     config::{Config, LlmProvider},
     error::ApiError,
 };
+
+pub use lease::{TurnLease, lease_length};
 
 /// Builds the agent the configuration asks for.
 pub fn build_agent(config: &Config) -> anyhow::Result<Agent> {
@@ -59,60 +62,14 @@ pub struct TurnResult {
     pub failure: Option<FailureKind>,
 }
 
-/// How long a turn may hold its conversation before another request may take over (crash safety).
-fn lease_duration(config: &Config) -> Duration {
-    let per_request = config.llm_timeout_secs.max(1) * (u64::from(config.llm_max_retries) + 1);
-    Duration::from_secs((per_request * config.agent_max_turns.max(1) as u64 + 30).min(900))
-}
-
-/// Waits for the conversation's turn lease (public for actions that change a conversation).
+/// Waits for the conversation's turn lease (public for actions that change a conversation);
+/// give it back with [`TurnLease::release`].
 pub async fn acquire_turn_for_action(
     state: &AppState,
     user_id: &str,
     conversation_id: i64,
-) -> Result<(), ApiError> {
-    acquire_turn(state, user_id, conversation_id).await
-}
-
-/// Waits for the conversation's turn lease; turns of one conversation run one at a time, in order.
-async fn acquire_turn(
-    state: &AppState,
-    user_id: &str,
-    conversation_id: i64,
-) -> Result<(), ApiError> {
-    let lease = lease_duration(&state.config);
-    // wait for the turn before ours (in order), but not forever
-    let deadline = tokio::time::Instant::now() + lease.min(Duration::from_secs(120));
-    let mut wait = Duration::from_millis(10);
-    loop {
-        let until = Utc::now()
-            + chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::seconds(300));
-        if state
-            .store
-            .try_acquire_turn(user_id, conversation_id, until)
-            .await?
-        {
-            return Ok(());
-        }
-        // not taken: busy, or the conversation is gone (deleted meanwhile) — then stop waiting
-        if state
-            .store
-            .get_conversation(user_id, conversation_id)
-            .await?
-            .is_none()
-        {
-            return Err(ApiError::NotFound("conversation"));
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(ApiError::client(
-                StatusCode::CONFLICT,
-                "CONVERSATION_BUSY",
-                "This conversation is still answering another message. Please try again.",
-            ));
-        }
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(Duration::from_millis(200));
-    }
+) -> Result<TurnLease, ApiError> {
+    lease::acquire(state, user_id, conversation_id).await
 }
 
 /// Cuts a page read with `limit + 1` rows down to `limit`; true when there were more.
@@ -231,11 +188,10 @@ pub async fn run_turn(
     started: Option<oneshot::Sender<TurnStarted>>,
 ) -> Result<TurnResult, ApiError> {
     let cid = conversation.id;
-    acquire_turn(state, &user.id, cid).await?;
+    // released on every path: explicitly here, or by the guard's drop if this future is dropped
+    let lease = lease::acquire(state, &user.id, cid).await?;
     let result = turn_locked(state, agent, user, conversation, input, events, started).await;
-    if let Err(e) = state.store.release_turn(&user.id, cid).await {
-        tracing::warn!(error = %e, conversation_id = cid, "could not release the turn lease (it will expire)");
-    }
+    lease.release().await;
     result
 }
 

@@ -5,6 +5,9 @@ use std::{fmt, path::PathBuf, str::FromStr, time::Duration};
 
 use clap::{ArgAction, Args, ValueEnum};
 
+mod resilience;
+pub use resilience::Resilience;
+
 /// A secret value: never printed by `Debug`/`Display`, only readable through [`Secret::expose`].
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -110,7 +113,7 @@ pub struct Config {
     #[arg(long, env = "SIGNIN_MAX_PER_CLIENT", default_value_t = 20)]
     pub signin_max_per_client: i64,
 
-    /// Failed sign-ins allowed per account per window before it is temporarily locked.
+    /// Failed sign-ins allowed per account and client per window (then 429 for that client only).
     #[arg(long, env = "SIGNIN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 5)]
     pub signin_max_failures_per_account: i64,
 
@@ -211,6 +214,10 @@ pub struct Config {
     /// Log output: `text` or `json`.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+
+    /// Resilience: turn leases, HTTP limits, shutdown, database timeouts, startup wait, proxy hops.
+    #[command(flatten)]
+    pub resilience: Resilience,
 }
 
 /// Parses only the configuration (for tests and tools): environment plus the given flags.

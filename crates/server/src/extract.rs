@@ -180,8 +180,9 @@ where
     }
 }
 
-/// The client's address: the socket peer, or the first X-Forwarded-For / X-Real-IP entry when the
-/// server is configured to trust its proxy (TRUST_PROXY_HEADERS).
+/// The client's address: the socket peer, or — when the server is configured to trust its proxies
+/// (TRUST_PROXY_HEADERS) — the X-Forwarded-For entry added by the outermost trusted proxy, read
+/// from the right (TRUSTED_PROXY_HOPS), so a value the client prepends itself is never used.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
@@ -195,29 +196,50 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         use axum::extract::FromRef;
         let auth = std::sync::Arc::<crate::auth::AuthService>::from_ref(state);
-        Ok(ClientIp(client_ip(parts, auth.trust_proxy_headers)))
+        let hops = auth.trust_proxy_headers.then_some(auth.trusted_proxy_hops);
+        Ok(ClientIp(client_ip_behind(parts, hops)))
     }
 }
 
+/// [`client_ip_behind`] with one trusted proxy when `trust_proxy_headers`.
 pub fn client_ip(parts: &Parts, trust_proxy_headers: bool) -> String {
-    if trust_proxy_headers {
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .or_else(|| parts.headers.get("x-real-ip").and_then(|v| v.to_str().ok()))
-            .map(str::trim)
-            .and_then(|s| s.parse::<std::net::IpAddr>().ok());
-        if let Some(ip) = forwarded {
-            return ip.to_string();
-        }
+    client_ip_behind(parts, trust_proxy_headers.then_some(1))
+}
+
+/// The client address behind `hops` trusted proxies (none: the socket peer).
+pub fn client_ip_behind(parts: &Parts, hops: Option<usize>) -> String {
+    if let Some(hops) = hops.map(|h| h.max(1))
+        && let Some(ip) = forwarded_client(&parts.headers, hops)
+    {
+        return ip.to_string();
     }
     parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The X-Forwarded-For entry `hops` places from the right (every X-Forwarded-For header joined, in
+/// order); X-Real-IP only when there is no X-Forwarded-For.
+fn forwarded_client(headers: &axum::http::HeaderMap, hops: usize) -> Option<std::net::IpAddr> {
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    if entries.is_empty() {
+        return headers
+            .get("x-real-ip")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok());
+    }
+    // fewer entries than trusted hops: the left-most one was added by a trusted proxy
+    let at = entries.len().saturating_sub(hops);
+    entries[at].parse().ok()
 }
 
 #[cfg(test)]
@@ -241,5 +263,19 @@ mod tests {
             "Failed to deserialize the JSON body into the target type: unknown field `titel`, expected one of `title`, `description` at line 1 column 8",
         );
         assert!(f.0.contains_key("titel"), "{f:?}");
+    }
+
+    #[test]
+    fn forwarded_for_is_read_from_the_right() {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert("x-forwarded-for", "6.6.6.6, 1.2.3.4".parse().unwrap());
+        assert_eq!(forwarded_client(&h, 1).unwrap().to_string(), "1.2.3.4");
+        assert_eq!(forwarded_client(&h, 2).unwrap().to_string(), "6.6.6.6");
+        assert_eq!(forwarded_client(&h, 5).unwrap().to_string(), "6.6.6.6");
+        h.append("x-forwarded-for", "10.0.0.9".parse().unwrap());
+        assert_eq!(forwarded_client(&h, 1).unwrap().to_string(), "10.0.0.9");
+        let mut h = axum::http::HeaderMap::new();
+        h.insert("x-real-ip", "9.9.9.9".parse().unwrap());
+        assert_eq!(forwarded_client(&h, 1).unwrap().to_string(), "9.9.9.9");
     }
 }

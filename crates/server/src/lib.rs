@@ -9,12 +9,13 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod http_server;
 pub mod mcp;
 pub mod metrics;
 pub mod openapi;
 pub mod web;
 
-use std::{future::Future, net::SocketAddr, path::Path, sync::Arc, time::Duration};
+use std::{future::Future, path::Path, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::{
@@ -33,6 +34,7 @@ use tower_http::{
 };
 use utoipa_swagger_ui::SwaggerUi;
 
+pub use crate::http_server::HttpLimits;
 use crate::{auth::AuthService, config::Config};
 
 /// Shared state of every handler.
@@ -77,10 +79,69 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     opts.max_connections = config.db_max_connections;
     opts.acquire_timeout = Duration::from_millis(config.db_acquire_timeout_ms.max(100));
     opts.schema = config.database_schema.clone();
+    let r = &config.resilience;
+    opts.statement_timeout =
+        (r.db_statement_timeout_ms > 0).then(|| Duration::from_millis(r.db_statement_timeout_ms));
+    opts.busy_timeout = Duration::from_millis(r.db_busy_timeout_ms);
     let store = Store::connect(&opts)
         .await
         .context("cannot connect to the database")?;
     Ok(store)
+}
+
+/// Why the database is not ready yet (worth waiting for).
+#[derive(Debug, thiserror::Error)]
+#[error("the database schema is not migrated yet (pending: {0:?}); run `todobot migrate`")]
+struct SchemaPending(Vec<String>);
+
+/// Opens the database and brings it up to date (MIGRATE_ON_START) or waits until it is, retrying
+/// with a logged, growing backoff for up to DB_WAIT_SECS while the database is unreachable or not
+/// migrated yet — so `serve` and `mcp` converge whatever order they start in.
+pub async fn open_store_waiting(config: &Config) -> anyhow::Result<Store> {
+    let wait = Duration::from_secs(config.resilience.db_wait_secs);
+    let deadline = std::time::Instant::now() + wait;
+    let mut delay = Duration::from_millis(250);
+    loop {
+        let attempt = async {
+            let store = open_store(config).await?;
+            if config.migrate_on_start {
+                store.migrate().await.context("database migration failed")?;
+            } else {
+                let pending = store.pending_migrations().await?;
+                if !pending.is_empty() {
+                    return Err(SchemaPending(pending).into());
+                }
+            }
+            anyhow::Ok(store)
+        }
+        .await;
+        match attempt {
+            Ok(store) => return Ok(store),
+            Err(e) if worth_waiting(&e) && std::time::Instant::now() < deadline => {
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    retry_in_ms = delay.as_millis() as u64,
+                    "database not ready yet; waiting (DB_WAIT_SECS)"
+                );
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Unreachable database, unmigrated schema, or a unique violation from processes creating the same
+/// catalog entries at once (e.g. the migrations table, `CREATE TABLE IF NOT EXISTS` racing on
+/// PostgreSQL): conditions that fix themselves as the system starts.
+fn worth_waiting(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<SchemaPending>().is_some()
+            || c.downcast_ref::<todobot_store::StoreError>()
+                .is_some_and(|s| {
+                    s.is_unavailable() || matches!(s, todobot_store::StoreError::Conflict(_))
+                })
+    })
 }
 
 /// The server secret: BETTER_AUTH_SECRET, or in development one generated once and kept in DATA_DIR.
@@ -136,10 +197,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
 pub async fn build_state_for(config: Config, role: Role) -> anyhow::Result<AppState> {
     config.validate().map_err(anyhow::Error::msg)?;
     let secret = resolve_secret(&config)?;
-    let store = open_store(&config).await?;
-    if config.migrate_on_start {
-        store.migrate().await.context("database migration failed")?;
-    }
+    let store = open_store_waiting(&config).await?;
     let auth = AuthService::new(store.clone(), &config, &secret, role == Role::Web)
         .await
         .context("cannot load signing keys")?;
@@ -192,6 +250,25 @@ fn cors_layer(config: &Config) -> Option<CorsLayer> {
     )
 }
 
+/// Content-Security-Policy of the API docs (Swagger UI: its own scripts only, inline styles).
+pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// /docs (Swagger UI) and /openapi.json, under a strict CSP.
+fn docs_router() -> Router<AppState> {
+    Router::new()
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::document()))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DOCS_CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+}
+
 /// The full router of `todobot serve`.
 pub fn router(state: AppState) -> Router {
     metrics::handle();
@@ -212,7 +289,7 @@ pub fn router(state: AppState) -> Router {
         app = app.route("/metrics", get(metrics::render));
     }
     let mut app = app
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::document()))
+        .merge(docs_router())
         .fallback(web::fallback)
         .layer(axum::middleware::from_fn_with_state(
             state.auth.clone(),
@@ -243,20 +320,28 @@ pub fn router(state: AppState) -> Router {
     .with_state(state)
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+/// Serves `router` on `listener` with the default [`HttpLimits`] until `shutdown` resolves, then
+/// lets in-flight requests finish.
 pub async fn serve_router(
     router: Router,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_router_with(router, listener, HttpLimits::default(), shutdown).await
+}
+
+/// Serves `router` on `listener` with `limits` (connection bound, header/body/idle timeouts,
+/// shutdown deadline) until `shutdown` resolves.
+pub async fn serve_router_with(
+    router: Router,
+    listener: TcpListener,
+    limits: HttpLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let upkeep = metrics::spawn_upkeep();
-    let result = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("server error");
+    let result = http_server::serve(router, listener, limits, shutdown)
+        .await
+        .context("server error");
     upkeep.abort();
     result
 }
@@ -287,23 +372,32 @@ pub async fn serve_with_metrics(
     app: Router,
     listener: TcpListener,
     metrics: Option<TcpListener>,
+    limits: HttpLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     use futures::FutureExt;
     let Some(metrics_listener) = metrics else {
-        return serve_router(app, listener, shutdown).await;
+        return serve_router_with(app, listener, limits, shutdown).await;
     };
     tracing::info!(addr = ?metrics_listener.local_addr().ok(), "serving /metrics on its own listener");
     let shutdown = shutdown.shared();
     let metrics_app = Router::new().route("/metrics", get(metrics::render));
     let metrics_shutdown = shutdown.clone();
+    let metrics_limits = limits.clone();
     let metrics_server = async move {
-        axum::serve(metrics_listener, metrics_app)
-            .with_graceful_shutdown(metrics_shutdown)
-            .await
-            .context("metrics server error")
+        http_server::serve(
+            metrics_app,
+            metrics_listener,
+            metrics_limits,
+            metrics_shutdown,
+        )
+        .await
+        .context("metrics server error")
     };
-    let (main, metrics) = tokio::join!(serve_router(app, listener, shutdown), metrics_server);
+    let (main, metrics) = tokio::join!(
+        serve_router_with(app, listener, limits, shutdown),
+        metrics_server
+    );
     main.and(metrics)
 }
 
@@ -334,7 +428,9 @@ pub async fn run(
         "todobot is ready: listening on {url} (open this URL); the assistant uses {assistant}"
     );
     let store = state.store.clone();
-    let result = serve_with_metrics(router(state), listener, metrics_listener, shutdown).await;
+    let limits = HttpLimits::from_config(&state.config);
+    let result =
+        serve_with_metrics(router(state), listener, metrics_listener, limits, shutdown).await;
     let _ = store.close().await;
     tracing::info!("todobot stopped");
     result

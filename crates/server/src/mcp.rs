@@ -166,8 +166,9 @@ pub async fn run_http(
     let state = crate::build_state_for(config, crate::Role::McpOnly).await?;
     tracing::info!(addr = ?listener.local_addr().ok(), "todobot MCP service is ready");
     let store = state.store.clone();
+    let limits = crate::HttpLimits::from_config(&state.config);
     let app = mcp_only_router(state);
-    let result = crate::serve_with_metrics(app, listener, metrics_listener, shutdown).await;
+    let result = crate::serve_with_metrics(app, listener, metrics_listener, limits, shutdown).await;
     let _ = store.close().await;
     result
 }

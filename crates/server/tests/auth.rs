@@ -277,6 +277,8 @@ async fn token_attacks_are_refused(db: Db) {
         sub: sub.to_owned(),
         iat: now(),
         exp,
+        nbf: None,
+        sid: None,
         iss: Some(iss.to_owned()),
         aud: Some(json!(iss)),
         email: None,

@@ -1,12 +1,11 @@
-use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
 };
 
 use crate::{
     Store, StoreError,
-    entity::{conversations, messages},
+    entity::{conversations, messages, turn_queue},
     now,
     validate::{self, FieldErrors},
 };
@@ -141,6 +140,12 @@ impl Store {
     /// Deletes a conversation and its messages; true when it existed.
     pub async fn delete_conversation(&self, user_id: &str, id: i64) -> Result<bool, StoreError> {
         let txn = self.db.begin().await.map_err(StoreError::from)?;
+        turn_queue::Entity::delete_many()
+            .filter(turn_queue::Column::UserId.eq(user_id))
+            .filter(turn_queue::Column::ConversationId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::from)?;
         messages::Entity::delete_many()
             .filter(messages::Column::UserId.eq(user_id))
             .filter(messages::Column::ConversationId.eq(id))
@@ -346,49 +351,6 @@ impl Store {
             .exec(&self.db)
             .await
             .map(|r| r.rows_affected)
-            .map_err(StoreError::from)
-    }
-
-    /// Takes the conversation's turn lease until `until` if nobody holds it (or a holder's lease
-    /// expired). True when taken. This keeps two turns of one conversation from interleaving, across
-    /// replicas, without holding a transaction open while the model thinks.
-    pub async fn try_acquire_turn(
-        &self,
-        user_id: &str,
-        conversation_id: i64,
-        until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let r = conversations::Entity::update_many()
-            .col_expr(conversations::Column::BusyUntil, Expr::value(Some(until)))
-            .filter(conversations::Column::UserId.eq(user_id))
-            .filter(conversations::Column::Id.eq(conversation_id))
-            .filter(
-                Condition::any()
-                    .add(conversations::Column::BusyUntil.is_null())
-                    .add(conversations::Column::BusyUntil.lt(now())),
-            )
-            .exec(&self.db)
-            .await
-            .map_err(StoreError::from)?;
-        Ok(r.rows_affected == 1)
-    }
-
-    /// Gives the turn lease back.
-    pub async fn release_turn(
-        &self,
-        user_id: &str,
-        conversation_id: i64,
-    ) -> Result<(), StoreError> {
-        conversations::Entity::update_many()
-            .col_expr(
-                conversations::Column::BusyUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .filter(conversations::Column::UserId.eq(user_id))
-            .filter(conversations::Column::Id.eq(conversation_id))
-            .exec(&self.db)
-            .await
-            .map(|_| ())
             .map_err(StoreError::from)
     }
 }

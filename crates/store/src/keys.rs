@@ -1,6 +1,6 @@
-use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder};
 
-use crate::{Store, StoreError, entity::jwks, now};
+use crate::{Backend, Store, StoreError, entity::jwks, now};
 
 /// A stored signing key (its private half encrypted by the caller).
 pub type SigningKeyRow = jwks::Model;
@@ -31,5 +31,53 @@ impl Store {
         .exec_with_returning(&self.db)
         .await
         .map_err(StoreError::from)
+    }
+
+    /// Inserts a signing key only if the stored key ids are still exactly `seen` (what the caller
+    /// decided on), all under one lock (a PostgreSQL advisory lock; SQLite's write lock): replicas
+    /// starting together create one key, not one each. False when another replica got there first
+    /// (read the keys again then).
+    pub async fn insert_signing_key_if_unchanged(
+        &self,
+        seen: &[String],
+        kid: &str,
+        public_key: &str,
+        encrypted_private_key: &str,
+    ) -> Result<bool, StoreError> {
+        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        if self.backend() == Backend::Postgres {
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7402611116)")
+                .await
+                .map_err(StoreError::from)?;
+        } else {
+            // take SQLite's write lock before reading, so the check and the insert are one step
+            txn.execute_unprepared("DELETE FROM jwks WHERE 1 = 0")
+                .await
+                .map_err(StoreError::from)?;
+        }
+        let mut current: Vec<String> = jwks::Entity::find()
+            .all(&txn)
+            .await
+            .map_err(StoreError::from)?
+            .into_iter()
+            .map(|k| k.id)
+            .collect();
+        let mut seen = seen.to_vec();
+        current.sort();
+        seen.sort();
+        if current != seen {
+            return Ok(false);
+        }
+        jwks::Entity::insert(jwks::ActiveModel {
+            id: Set(kid.to_owned()),
+            public_key: Set(public_key.to_owned()),
+            private_key: Set(encrypted_private_key.to_owned()),
+            created_at: Set(now()),
+        })
+        .exec(&txn)
+        .await
+        .map_err(StoreError::from)?;
+        txn.commit().await.map_err(StoreError::from)?;
+        Ok(true)
     }
 }

@@ -13,6 +13,8 @@ mod oauth;
 mod rate_limit;
 mod sessions;
 mod tasks;
+mod timed;
+mod turns;
 mod users;
 pub mod validate;
 
@@ -27,6 +29,7 @@ pub use keys::SigningKeyRow;
 pub use oauth::{Connection, NewGrant, OauthClient, OauthGrant, PersonalAccessToken, Redeemed};
 pub use sessions::Session;
 pub use tasks::{StatusFilter, Task, TaskPatch};
+pub use turns::TurnSlot;
 pub use users::{NewUser, User};
 
 /// How to reach the database.
@@ -40,6 +43,10 @@ pub struct DbOptions {
     pub connect_timeout: Duration,
     /// PostgreSQL only: a schema to create (if missing) and put first on the search path.
     pub schema: Option<String>,
+    /// Bound on one database call (PostgreSQL statement_timeout and a client-side bound), or none.
+    pub statement_timeout: Option<Duration>,
+    /// SQLite: how long a write waits for the database lock.
+    pub busy_timeout: Duration,
 }
 
 impl DbOptions {
@@ -50,6 +57,8 @@ impl DbOptions {
             acquire_timeout: Duration::from_secs(3),
             connect_timeout: Duration::from_secs(3),
             schema: None,
+            statement_timeout: None,
+            busy_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -64,7 +73,7 @@ pub enum Backend {
 /// A handle on the database; cheap to clone (it wraps a connection pool).
 #[derive(Clone, Debug)]
 pub struct Store {
-    db: DatabaseConnection,
+    db: timed::TimedDb,
 }
 
 impl Store {
@@ -100,9 +109,7 @@ impl Store {
             let db = Database::connect(bootstrap)
                 .await
                 .map_err(StoreError::from)?;
-            db.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
-                .await
-                .map_err(StoreError::from)?;
+            create_schema(&db, schema).await?;
             let _ = db.close().await;
             options.set_schema_search_path(schema.to_owned());
         }
@@ -115,16 +122,23 @@ impl Store {
             .test_before_acquire(false)
             .sqlx_logging(false);
         if is_sqlite {
-            options.map_sqlx_sqlite_opts(|o| {
+            let busy_timeout = opts.busy_timeout;
+            options.map_sqlx_sqlite_opts(move |o| {
                 o.create_if_missing(true)
                     .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
+                    .busy_timeout(busy_timeout)
                     .foreign_keys(true)
             });
         }
+        if let Some(bound) = opts.statement_timeout.filter(|_| !is_sqlite) {
+            let ms = bound.as_millis().max(1).to_string();
+            options.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", ms.clone())]));
+        }
         let db = Database::connect(options).await.map_err(StoreError::from)?;
-        Ok(Self { db })
+        Ok(Self {
+            db: timed::TimedDb::new(db, opts.statement_timeout),
+        })
     }
 
     /// Applies every pending migration. On PostgreSQL this holds a transaction-scoped advisory
@@ -132,7 +146,11 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         if self.backend() == Backend::Postgres {
             use sea_orm::{ConnectionTrait, TransactionTrait};
-            let txn = self.db.begin().await.map_err(StoreError::from)?;
+            let txn = self.db.inner.begin().await.map_err(StoreError::from)?;
+            // migrations (and waiting for another replica's) are not bound by statement_timeout
+            txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+                .await
+                .map_err(StoreError::from)?;
             txn.execute_unprepared("SELECT pg_advisory_xact_lock(7402611115)")
                 .await
                 .map_err(StoreError::from)?;
@@ -141,14 +159,14 @@ impl Store {
                 .map_err(StoreError::from)?;
             return txn.commit().await.map_err(StoreError::from);
         }
-        migration::Migrator::up(&self.db, None)
+        migration::Migrator::up(&self.db.inner, None)
             .await
             .map_err(StoreError::from)
     }
 
     /// Names of migrations not yet applied.
     pub async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
-        let pending = migration::Migrator::get_pending_migrations(&self.db)
+        let pending = migration::Migrator::get_pending_migrations(&self.db.inner)
             .await
             .map_err(StoreError::from)?;
         Ok(pending.iter().map(|m| m.name().to_owned()).collect())
@@ -160,7 +178,7 @@ impl Store {
     }
 
     pub fn backend(&self) -> Backend {
-        match self.db.get_database_backend() {
+        match self.db.inner.get_database_backend() {
             DatabaseBackend::Postgres => Backend::Postgres,
             _ => Backend::Sqlite,
         }
@@ -168,12 +186,12 @@ impl Store {
 
     /// The underlying connection, for tests and maintenance tasks.
     pub fn connection(&self) -> &DatabaseConnection {
-        &self.db
+        &self.db.inner
     }
 
     /// Closes the pool (waits for checked-out connections to return).
     pub async fn close(self) -> Result<(), StoreError> {
-        self.db.close().await.map_err(StoreError::from)
+        self.db.inner.close().await.map_err(StoreError::from)
     }
 
     /// Executes raw SQL; for test setup only.
@@ -184,6 +202,22 @@ impl Store {
             .map(|_| ())
             .map_err(StoreError::from)
     }
+}
+
+/// `CREATE SCHEMA IF NOT EXISTS`, tolerating the race of replicas starting together (PostgreSQL
+/// may then report a unique violation on pg_namespace for all but one of them).
+async fn create_schema(db: &DatabaseConnection, schema: &str) -> Result<(), StoreError> {
+    let sql = format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
+    for attempt in 0..3 {
+        match db.execute_unprepared(&sql).await.map_err(StoreError::from) {
+            Ok(_) => return Ok(()),
+            Err(StoreError::Conflict(_)) if attempt < 2 => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// The current time, truncated to microseconds so it round-trips through every backend unchanged.

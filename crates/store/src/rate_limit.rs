@@ -79,4 +79,27 @@ impl Store {
             .map(|_| ())
             .map_err(StoreError::from)
     }
+
+    /// Takes back one hit counted against `key` in the current window (an attempt that turned out
+    /// not to be a failure).
+    pub async fn rate_limit_refund(
+        &self,
+        key: &str,
+        window_secs: i64,
+        now_unix: i64,
+    ) -> Result<(), StoreError> {
+        let start = window_start(now_unix, window_secs);
+        rate_limits::Entity::update_many()
+            .col_expr(
+                rate_limits::Column::Count,
+                Expr::col(rate_limits::Column::Count).sub(1),
+            )
+            .filter(rate_limits::Column::Key.eq(key))
+            .filter(rate_limits::Column::WindowStart.eq(start))
+            .filter(rate_limits::Column::Count.gt(0))
+            .exec(&self.db)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::from)
+    }
 }

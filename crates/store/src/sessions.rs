@@ -1,5 +1,7 @@
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr,
+};
 
 use crate::{
     Store, StoreError, User,
@@ -87,6 +89,22 @@ impl Store {
             .exec(&self.db)
             .await
             .map(|r| r.rows_affected > 0)
+            .map_err(StoreError::from)
+    }
+
+    /// Whether the session `session_id` of `user_id` is live (not signed out, not expired).
+    pub async fn session_active(
+        &self,
+        user_id: &str,
+        session_id: &str,
+    ) -> Result<bool, StoreError> {
+        sessions::Entity::find()
+            .filter(sessions::Column::Id.eq(session_id))
+            .filter(sessions::Column::UserId.eq(user_id))
+            .filter(sessions::Column::ExpiresAt.gt(now()))
+            .count(&self.db)
+            .await
+            .map(|n| n > 0)
             .map_err(StoreError::from)
     }
 }

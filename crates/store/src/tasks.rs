@@ -1,7 +1,6 @@
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
-    TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 

@@ -1,10 +1,15 @@
 //! Ed25519 signing keys: generated once, persisted in the database (private half encrypted with a
-//! key derived from the server secret), published as a JWKS. Every replica loads the same keys; a
-//! token with an unknown `kid` triggers a (throttled) reload, so keys added by another replica work.
+//! key derived from the server secret), published as a JWKS. Every replica loads the same keys;
+//! replicas starting together create one key between them (the insert is checked under a lock); a
+//! token with an unknown `kid` triggers an immediate reload (one at a time, at most one per 50 ms
+//! against floods), so keys added by another replica or a fresh migration work at once.
 
 use std::{
     collections::HashMap,
-    sync::RwLock,
+    sync::{
+        RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -43,9 +48,11 @@ pub struct Keys {
     cipher_key: [u8; 32],
     ring: RwLock<Ring>,
     last_reload: Mutex<Option<Instant>>,
+    /// Completed re-reads (callers that waited on one in progress need not start another).
+    generation: AtomicU64,
 }
 
-const MIN_RELOAD_INTERVAL: Duration = Duration::from_secs(5);
+const MIN_RELOAD_INTERVAL: Duration = Duration::from_millis(50);
 const ENCRYPTION_PREFIX: &str = "v1.";
 
 fn derive_cipher_key(secret: &str) -> [u8; 32] {
@@ -115,42 +122,62 @@ fn build_ring(rows: &[SigningKeyRow], cipher_key: &[u8; 32]) -> Ring {
 }
 
 impl Keys {
-    /// Loads the keys; when `may_generate` and no usable signing key exists, creates one.
+    /// Loads the keys; when `may_generate` and no usable signing key exists, creates one (exactly
+    /// one, however many replicas start at once).
     pub async fn load(store: Store, secret: &str, may_generate: bool) -> Result<Self, StoreError> {
         let cipher_key = derive_cipher_key(secret);
-        let rows = store.signing_keys().await?;
-        let mut ring = build_ring(&rows, &cipher_key);
-        if ring.signing.is_none() && may_generate {
+        let mut ring = build_ring(&store.signing_keys().await?, &cipher_key);
+        for _ in 0..5 {
+            if ring.signing.is_some() || !may_generate {
+                break;
+            }
+            let rows = store.signing_keys().await?;
+            ring = build_ring(&rows, &cipher_key);
+            if ring.signing.is_some() {
+                break;
+            }
             if !rows.is_empty() {
                 tracing::warn!(
                     "no signing key can be decrypted with the current secret; generating a new one \
                      (tokens signed by the old keys stay valid until they expire)"
                 );
             }
-            generate_key(&store, &cipher_key).await?;
-            let rows = store.signing_keys().await?;
-            ring = build_ring(&rows, &cipher_key);
+            let seen: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            if !generate_key(&store, &cipher_key, &seen).await? {
+                tracing::info!("another replica created a signing key meanwhile; using it");
+            }
+            ring = build_ring(&store.signing_keys().await?, &cipher_key);
         }
         Ok(Self {
             store,
             cipher_key,
             ring: RwLock::new(ring),
             last_reload: Mutex::new(Some(Instant::now())),
+            generation: AtomicU64::new(0),
         })
     }
 
-    /// Re-reads the keys from the database, at most once per few seconds.
+    /// Re-reads the keys from the database (for a token with an unknown key id). Callers waiting
+    /// while another call re-reads share its result; against floods, re-reads are spaced at least
+    /// 50 ms apart (a later caller waits for its turn rather than being refused).
     pub async fn reload(&self) -> Result<bool, StoreError> {
+        let seen = self.generation.load(Ordering::SeqCst);
         let mut last = self.last_reload.lock().await;
-        if last.is_some_and(|t| t.elapsed() < MIN_RELOAD_INTERVAL) {
-            return Ok(false);
+        if self.generation.load(Ordering::SeqCst) != seen {
+            return Ok(true);
         }
-        *last = Some(Instant::now());
+        if let Some(since) = last.map(|t| t.elapsed())
+            && since < MIN_RELOAD_INTERVAL
+        {
+            tokio::time::sleep(MIN_RELOAD_INTERVAL - since).await;
+        }
         let rows = self.store.signing_keys().await?;
+        *last = Some(Instant::now());
         let ring = build_ring(&rows, &self.cipher_key);
         if let Ok(mut guard) = self.ring.write() {
             *guard = ring;
         }
+        self.generation.fetch_add(1, Ordering::SeqCst);
         Ok(true)
     }
 
@@ -168,7 +195,12 @@ impl Keys {
     }
 }
 
-async fn generate_key(store: &Store, cipher_key: &[u8; 32]) -> Result<(), StoreError> {
+/// Creates a key unless the stored keys changed from `seen` meanwhile; true when created.
+async fn generate_key(
+    store: &Store,
+    cipher_key: &[u8; 32],
+    seen: &[String],
+) -> Result<bool, StoreError> {
     let signing = SigningKey::generate(&mut rand::rngs::OsRng);
     let der = signing
         .to_pkcs8_der()
@@ -176,9 +208,13 @@ async fn generate_key(store: &Store, cipher_key: &[u8; 32]) -> Result<(), StoreE
     let public = B64.encode(signing.verifying_key().to_bytes());
     let kid = uuid::Uuid::new_v4().simple().to_string();
     let encrypted = encrypt(cipher_key, der.as_bytes())?;
-    store.insert_signing_key(&kid, &public, &encrypted).await?;
-    tracing::info!(%kid, "generated a new Ed25519 signing key");
-    Ok(())
+    let created = store
+        .insert_signing_key_if_unchanged(seen, &kid, &public, &encrypted)
+        .await?;
+    if created {
+        tracing::info!(%kid, "generated a new Ed25519 signing key");
+    }
+    Ok(created)
 }
 
 #[cfg(test)]

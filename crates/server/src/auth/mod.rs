@@ -6,13 +6,11 @@ pub mod jwt_crypto;
 pub mod keys;
 pub mod oauth;
 pub mod password;
+pub mod password_policy;
 pub mod routes;
+mod token_cache;
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     extract::{FromRef, FromRequestParts},
@@ -25,6 +23,7 @@ use sha2::{Digest, Sha256};
 use todobot_store::{Session, Store, User};
 
 use crate::{config::Config, error::ApiError};
+use token_cache::{TokenCache, Verified};
 
 pub const SESSION_COOKIE: &str = "better-auth.session_token";
 /// The name Better Auth gives the cookie on https deployments (read, never written, by todobot).
@@ -48,6 +47,12 @@ pub struct Claims {
     #[serde(default)]
     pub iat: u64,
     pub exp: u64,
+    /// Not valid before (checked when present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+    /// The session the token was issued for: refused as soon as that session ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,6 +69,8 @@ pub enum TokenError {
     Missing,
     Expired,
     Invalid,
+    /// The token's session has ended (signed out).
+    Revoked,
     /// The key store could not be consulted.
     Unavailable,
 }
@@ -74,6 +81,7 @@ impl From<TokenError> for ApiError {
             TokenError::Missing => ApiError::Unauthorized("Missing bearer token."),
             TokenError::Expired => ApiError::Unauthorized("Token expired."),
             TokenError::Invalid => ApiError::Unauthorized("Invalid token."),
+            TokenError::Revoked => ApiError::Unauthorized("Session ended: sign in again."),
             TokenError::Unavailable => ApiError::Unavailable("signing keys unavailable".into()),
         }
     }
@@ -83,7 +91,11 @@ impl From<TokenError> for ApiError {
 #[derive(Clone, Debug)]
 pub struct SigninLimits {
     pub max_per_client: i64,
+    /// Failed sign-ins allowed per (account, client) per window.
     pub max_failures_per_account: i64,
+    /// Failed sign-ins allowed per account from all clients together per window (a slower,
+    /// global backoff against attackers spread over many addresses).
+    pub max_failures_per_account_global: i64,
     pub window_secs: i64,
 }
 
@@ -100,62 +112,9 @@ pub struct AuthService {
     pub trusted_origins: Vec<String>,
     pub limits: SigninLimits,
     pub trust_proxy_headers: bool,
+    /// Proxies in front of the server that append to X-Forwarded-For (TRUSTED_PROXY_HOPS).
+    pub trusted_proxy_hops: usize,
     verified: TokenCache,
-}
-
-/// Tokens whose signature and claims were already checked, keyed by the SHA-256 of the exact token
-/// text, each kept only until the token's own expiry. Signing keys are never revoked before the
-/// tokens they signed expire, so a remembered token is exactly as valid as when it was checked.
-struct TokenCache {
-    entries: Mutex<HashMap<[u8; 32], (AuthUser, u64)>>,
-    capacity: usize,
-}
-
-impl TokenCache {
-    fn new(capacity: usize) -> Self {
-        Self {
-            entries: Mutex::new(HashMap::new()),
-            capacity,
-        }
-    }
-
-    fn key(token: &str) -> [u8; 32] {
-        Sha256::digest(token.as_bytes()).into()
-    }
-
-    /// Whether a token expiring at `exp` is still accepted at `now` (the leeway the full check allows).
-    fn live(exp: u64, now: u64) -> bool {
-        now <= exp.saturating_add(LEEWAY_SECS)
-    }
-
-    /// The user of a remembered token still within its validity (expiry plus leeway).
-    fn get(&self, key: &[u8; 32], now: u64) -> Option<AuthUser> {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        match entries.get(key) {
-            Some((user, exp)) if Self::live(*exp, now) => Some(user.clone()),
-            Some(_) => {
-                entries.remove(key);
-                None
-            }
-            None => None,
-        }
-    }
-
-    fn insert(&self, key: [u8; 32], user: AuthUser, exp: u64, now: u64) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= self.capacity {
-            entries.retain(|_, (_, exp)| Self::live(*exp, now));
-            if entries.len() >= self.capacity {
-                entries.clear();
-            }
-        }
-        entries.insert(key, (user, exp));
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.entries.lock().map(|e| e.len()).unwrap_or(0)
-    }
 }
 
 fn now_unix() -> u64 {
@@ -212,9 +171,13 @@ impl AuthService {
             limits: SigninLimits {
                 max_per_client: config.signin_max_per_client,
                 max_failures_per_account: config.signin_max_failures_per_account,
+                max_failures_per_account_global: config
+                    .resilience
+                    .signin_max_failures_per_account_global,
                 window_secs: config.signin_window_secs.max(1),
             },
             trust_proxy_headers: config.trust_proxy_headers,
+            trusted_proxy_hops: config.resilience.trusted_proxy_hops.max(1),
             verified: TokenCache::new(TOKEN_CACHE_CAPACITY),
         })
     }
@@ -237,6 +200,27 @@ impl AuthService {
         )
     }
 
+    /// Signs an access token for `user` bound to the session `session_id`: it stops working as
+    /// soon as that session ends (sign-out), on every replica.
+    pub fn issue_session_access_token(
+        &self,
+        user: &User,
+        session_id: &str,
+    ) -> Result<String, ApiError> {
+        let iat = now_unix();
+        self.sign_claims(&Claims {
+            sub: user.id.clone(),
+            iat,
+            exp: iat + self.access_ttl.as_secs().max(1),
+            nbf: Some(iat),
+            sid: Some(session_id.to_owned()),
+            iss: Some(self.issuer.clone()),
+            aud: Some(serde_json::Value::String(self.issuer.clone())),
+            email: Some(user.email.clone()),
+            name: Some(user.name.clone()),
+        })
+    }
+
     /// Signs an access token for a subject with an explicit lifetime.
     pub fn issue_token_for(
         &self,
@@ -250,6 +234,8 @@ impl AuthService {
             sub: user_id.to_owned(),
             iat,
             exp: iat + ttl.as_secs().max(1),
+            nbf: Some(iat),
+            sid: None,
             iss: Some(self.issuer.clone()),
             aud: Some(serde_json::Value::String(self.issuer.clone())),
             email: email.map(str::to_owned),
@@ -271,20 +257,40 @@ impl AuthService {
         jsonwebtoken::encode(&header, claims, &key).map_err(ApiError::internal)
     }
 
-    /// Verifies an access token and returns who it identifies.
+    /// Verifies an access token and returns who it identifies. A token bound to a session (`sid`)
+    /// is refused once that session has ended, even when its signature check is remembered.
     pub async fn verify_access_token(&self, token: &str) -> Result<AuthUser, TokenError> {
         let key = TokenCache::key(token);
         let now = now_unix();
-        if let Some(user) = self.verified.get(&key, now) {
-            return Ok(user);
+        let verified = match self.verified.get(&key, now) {
+            Some(v) => v,
+            None => {
+                let (verified, exp) = self.check_token(token).await?;
+                self.verified.insert(key, verified.clone(), exp, now);
+                verified
+            }
+        };
+        if let Some(sid) = &verified.sid {
+            let live = self
+                .store
+                .session_active(&verified.user.id, sid)
+                .await
+                .map_err(|e| {
+                    if e.is_unavailable() {
+                        TokenError::Unavailable
+                    } else {
+                        TokenError::Invalid
+                    }
+                })?;
+            if !live {
+                return Err(TokenError::Revoked);
+            }
         }
-        let (user, exp) = self.check_token(token).await?;
-        self.verified.insert(key, user.clone(), exp, now);
-        Ok(user)
+        Ok(verified.user)
     }
 
     /// The full check of a token: header, signature, claims; returns the user and the expiry.
-    async fn check_token(&self, token: &str) -> Result<(AuthUser, u64), TokenError> {
+    async fn check_token(&self, token: &str) -> Result<(Verified, u64), TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
         let claims = match header.alg {
             Algorithm::EdDSA => {
@@ -303,6 +309,7 @@ impl AuthService {
                 };
                 let mut v = Validation::new(Algorithm::EdDSA);
                 v.leeway = LEEWAY_SECS;
+                v.validate_nbf = true;
                 v.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
                 v.set_issuer(&[&self.issuer]);
                 v.set_audience(&[&self.issuer]);
@@ -312,6 +319,7 @@ impl AuthService {
                 let key = self.hs256.as_ref().ok_or(TokenError::Invalid)?;
                 let mut v = Validation::new(Algorithm::HS256);
                 v.leeway = LEEWAY_SECS;
+                v.validate_nbf = true;
                 v.set_required_spec_claims(&["exp", "sub"]);
                 v.validate_aud = false;
                 let claims = decode(token, key, &v)?;
@@ -346,10 +354,13 @@ impl AuthService {
                 })?;
         }
         Ok((
-            AuthUser {
-                id: claims.sub,
-                email: claims.email,
-                name: claims.name,
+            Verified {
+                user: AuthUser {
+                    id: claims.sub,
+                    email: claims.email,
+                    name: claims.name,
+                },
+                sid: claims.sid,
             },
             claims.exp,
         ))
@@ -518,51 +529,6 @@ impl AuthUser {
             Ok(())
         } else {
             Err(ApiError::Forbidden)
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn user(id: &str) -> AuthUser {
-        AuthUser {
-            id: id.into(),
-            email: None,
-            name: None,
-        }
-    }
-
-    #[test]
-    fn remembered_tokens_expire_with_the_token() {
-        let cache = TokenCache::new(8);
-        let key = TokenCache::key("a.b.c");
-        cache.insert(key, user("u1"), 1_000, 900);
-        assert_eq!(cache.get(&key, 1_000), Some(user("u1")));
-        assert_eq!(cache.get(&key, 1_000 + LEEWAY_SECS), Some(user("u1")));
-        assert_eq!(cache.get(&key, 1_001 + LEEWAY_SECS), None);
-        assert_eq!(cache.len(), 0, "an expired entry is dropped when seen");
-        assert_eq!(cache.get(&TokenCache::key("a.b.d"), 900), None);
-    }
-
-    #[test]
-    fn the_cache_stays_bounded() {
-        let cache = TokenCache::new(4);
-        for i in 0..4 {
-            cache.insert(TokenCache::key(&format!("old{i}")), user("u"), 100, 50);
-        }
-        // full of expired entries: they make room
-        cache.insert(TokenCache::key("new"), user("u"), 10_000, 5_000);
-        assert_eq!(cache.len(), 1);
-        for i in 0..10 {
-            cache.insert(
-                TokenCache::key(&format!("live{i}")),
-                user("u"),
-                10_000,
-                5_000,
-            );
-            assert!(cache.len() <= 4);
         }
     }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use todobot_store::{NewUser, Session, StoreError, User, validate};
 use utoipa::ToSchema;
 
-use super::{AuthService, RequestSession, SessionSource, password};
+use super::{AuthService, RequestSession, SessionSource, password, password_policy};
 use crate::{
     error::{ApiError, ApiResult, ErrorBody},
     extract::{ApiJson, ClientIp},
@@ -217,34 +217,11 @@ fn retry_after(window_secs: i64) -> Duration {
     Duration::from_secs((w - now.rem_euclid(w)).max(1) as u64)
 }
 
-fn check_password(pw: &str) -> ApiResult<()> {
-    let n = pw.chars().count();
-    if n < password::MIN_PASSWORD_CHARS {
-        return Err(ApiError::bad_request(
-            "PASSWORD_TOO_SHORT",
-            format!(
-                "Password too short: use at least {} characters.",
-                password::MIN_PASSWORD_CHARS
-            ),
-        ));
-    }
-    if n > password::MAX_PASSWORD_CHARS {
-        return Err(ApiError::bad_request(
-            "PASSWORD_TOO_LONG",
-            format!(
-                "Password too long: use at most {} characters.",
-                password::MAX_PASSWORD_CHARS
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// Create an account with email and password, and sign it in.
 #[utoipa::path(post, path = "/api/auth/sign-up/email", tag = "auth", request_body = SignUpRequest,
     responses(
         (status = 200, description = "Account created and signed in", body = SignUpResponse),
-        (status = 400, description = "Invalid email or password (INVALID_EMAIL, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG), malformed JSON", body = ErrorBody),
+        (status = 400, description = "Invalid email or password (INVALID_EMAIL, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_COMPROMISED: a common password, PASSWORD_TOO_WEAK: one repeated character or the email), malformed JSON", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 403, description = "Sent by a page of an untrusted origin (INVALID_ORIGIN)", body = ErrorBody),
@@ -259,7 +236,7 @@ pub async fn sign_up(
 ) -> ApiResult<Response> {
     let email = validate::email(&req.email)
         .map_err(|_| ApiError::bad_request("INVALID_EMAIL", "Invalid email"))?;
-    check_password(&req.password)?;
+    password_policy::check(&req.password, &email)?;
     let name = validate::name(&req.name).map_err(|e| ApiError::field("name", e))?;
     let image = match req
         .image
@@ -296,10 +273,10 @@ pub async fn sign_up(
         Err(StoreError::Conflict(_)) => return Err(user_exists()),
         Err(e) => return Err(e.into()),
     };
-    let (token, _) = auth
+    let (token, session) = auth
         .start_session(&user, Some(ip), user_agent(&headers))
         .await?;
-    let jwt = auth.issue_access_token(&user)?;
+    let jwt = auth.issue_session_access_token(&user, &session.id)?;
     tracing::info!(user_id = %user.id, "user signed up");
     let body = SignUpResponse {
         token: token.clone(),
@@ -343,20 +320,11 @@ pub async fn sign_in(
     let email = validate::email(&req.email)
         .map_err(|_| ApiError::bad_request("INVALID_EMAIL", "Invalid email"))?;
     let callback = callback_url(&auth, &headers, req.callback_url.as_deref())?;
-    let account_key = format!("sign-in:account:{email}");
-    let failures = auth
-        .store
-        .rate_limit_count(&account_key, auth.limits.window_secs, unix_now())
-        .await?;
-    if failures >= auth.limits.max_failures_per_account {
-        tracing::warn!(%ip, "sign-in refused: account temporarily locked after failures");
-        return Err(ApiError::RateLimited {
-            retry_after: retry_after(auth.limits.window_secs),
-        });
-    }
     if req.password.chars().count() > password::MAX_PASSWORD_CHARS {
         return Err(invalid_credentials());
     }
+    let keys = signin_keys(&email, &ip);
+    count_attempt(&auth, &keys, &ip).await?;
     let user = auth.store.find_user_by_email(&email).await?;
     let ok = password::verify(
         req.password,
@@ -364,16 +332,17 @@ pub async fn sign_in(
     )
     .await?;
     let Some(user) = user.filter(|_| ok) else {
-        auth.store
-            .rate_limit_hit(&account_key, auth.limits.window_secs, unix_now())
-            .await?;
         return Err(invalid_credentials());
     };
-    auth.store.rate_limit_reset(&account_key).await?;
-    let (token, _) = auth
+    // a success is not a failure: forget this client's failures, take back the global count
+    auth.store.rate_limit_reset(&keys.pair).await?;
+    auth.store
+        .rate_limit_refund(&keys.account, auth.limits.window_secs, unix_now())
+        .await?;
+    let (token, session) = auth
         .start_session(&user, Some(ip), user_agent(&headers))
         .await?;
-    let jwt = auth.issue_access_token(&user)?;
+    let jwt = auth.issue_session_access_token(&user, &session.id)?;
     let body = SignInResponse {
         redirect: callback.is_some(),
         token: token.clone(),
@@ -407,6 +376,46 @@ fn callback_url(
             "Invalid callbackURL",
         ))
     }
+}
+
+/// Rate-limit keys of a sign-in attempt.
+struct SigninKeys {
+    /// Failures on this account from this client.
+    pair: String,
+    /// Failures on this account from every client.
+    account: String,
+}
+
+fn signin_keys(email: &str, ip: &str) -> SigninKeys {
+    SigninKeys {
+        pair: format!("sign-in:account-client:{email}:{ip}"),
+        account: format!("sign-in:account:{email}"),
+    }
+}
+
+/// Counts the attempt as a failure before the password is checked (atomically, in the database),
+/// so concurrent guesses cannot all slip under the limit; a success takes it back. Over the
+/// (account, client) limit only this client is refused; over the much higher global limit the
+/// account is refused to everyone for the rest of the window.
+async fn count_attempt(auth: &AuthService, keys: &SigninKeys, ip: &str) -> ApiResult<()> {
+    let (window, now) = (auth.limits.window_secs, unix_now());
+    let refused = || ApiError::RateLimited {
+        retry_after: retry_after(window),
+    };
+    let pair = auth.store.rate_limit_hit(&keys.pair, window, now).await?;
+    if pair > auth.limits.max_failures_per_account {
+        tracing::warn!(%ip, "sign-in refused: too many failures on this account from this client");
+        return Err(refused());
+    }
+    let all = auth
+        .store
+        .rate_limit_hit(&keys.account, window, now)
+        .await?;
+    if all > auth.limits.max_failures_per_account_global {
+        tracing::warn!(%ip, "sign-in refused: too many failures on this account from all clients");
+        return Err(refused());
+    }
+    Ok(())
 }
 
 fn invalid_credentials() -> ApiError {
@@ -462,7 +471,7 @@ pub async fn get_session(
     let Some(current) = auth.request_session(&headers).await? else {
         return Ok(Json(serde_json::Value::Null).into_response());
     };
-    let jwt = auth.issue_access_token(&current.user)?;
+    let jwt = auth.issue_session_access_token(&current.user, &current.session.id)?;
     let mut res = Json(GetSessionResponse {
         session: SessionDto::new(&current.session, &current.token),
         user: UserDto::from(&current.user),
@@ -491,7 +500,7 @@ pub async fn token(
         .request_session(&headers)
         .await?
         .ok_or(ApiError::Unauthorized("Session expired or signed out."))?;
-    let jwt = auth.issue_access_token(&current.user)?;
+    let jwt = auth.issue_session_access_token(&current.user, &current.session.id)?;
     let mut res = Json(TokenResponse { token: jwt }).into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -26,14 +26,15 @@ pub fn stream_action(
     let (tx, rx) = mpsc::unbounded_channel::<Value>();
     tokio::spawn(async move {
         let cid = conversation.id;
-        if let Err(e) = chat::acquire_turn_for_action(&state, &user.id, cid).await {
-            send(&tx, error_event(&e.body().message, true));
-            return;
-        }
+        let lease = match chat::acquire_turn_for_action(&state, &user.id, cid).await {
+            Ok(lease) => lease,
+            Err(e) => {
+                send(&tx, error_event(&e.body().message, true));
+                return;
+            }
+        };
         run_action(&state, &user, cid, widget, task_id, completed, &tx).await;
-        if let Err(e) = state.store.release_turn(&user.id, cid).await {
-            tracing::warn!(error = %e, "could not release the turn lease");
-        }
+        lease.release().await;
     });
     sse_response(rx)
 }

@@ -154,9 +154,15 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
         let router = todobot_server::router(state.clone());
-        let server = tokio::spawn(todobot_server::serve_router(router, listener, async move {
-            let _ = rx.await;
-        }));
+        let limits = todobot_server::HttpLimits::from_config(&state.config);
+        let server = tokio::spawn(todobot_server::serve_router_with(
+            router,
+            listener,
+            limits,
+            async move {
+                let _ = rx.await;
+            },
+        ));
         TestApp {
             base: format!("http://{addr}"),
             client: reqwest::Client::builder()
@@ -183,6 +189,22 @@ impl TestApp {
         let db = self.db;
         drop(self);
         Self::start_config(db, config, dir, schema).await
+    }
+
+    /// Another server on the same database and configuration (a second replica). Its `finish`
+    /// leaves the database to this one.
+    pub async fn replica(&self) -> TestApp {
+        let mut config = (*self.state.config).clone();
+        config.migrate_on_start = false;
+        let dir = std::env::temp_dir().join(unique("todobot-replica"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        if self.db == Db::Sqlite {
+            // same SQLite file as the first server
+            config.database_url = Some(todobot_server::config::Secret::new(
+                self.state.config.effective_database_url(),
+            ));
+        }
+        Self::start_config(self.db, config, dir, None).await
     }
 
     /// Stops the server but keeps its database (for `finish` later).

@@ -10,4 +10,5 @@ pub mod personal_access_tokens;
 pub mod rate_limits;
 pub mod sessions;
 pub mod tasks;
+pub mod turn_queue;
 pub mod users;

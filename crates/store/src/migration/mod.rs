@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_init;
 mod m20261125_000002_oauth;
+mod m20261125_000003_turn_queue;
 
 /// All of todobot's migrations, oldest first.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_init::Migration),
             Box::new(m20261125_000002_oauth::Migration),
+            Box::new(m20261125_000003_turn_queue::Migration),
         ]
     }
 }
