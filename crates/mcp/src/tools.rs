@@ -363,7 +363,7 @@ impl TodoTools {
         let patch = TaskPatch {
             title: p.title,
             description: p.description.map(Some),
-            completed: None,
+            ..TaskPatch::default()
         };
         match self.store.update_task(&user, p.task_id, patch).await {
             Ok(Some(task)) => {

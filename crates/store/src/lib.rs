@@ -12,6 +12,7 @@ pub mod migration;
 mod oauth;
 mod rate_limit;
 mod sessions;
+mod task_details;
 mod tasks;
 mod timed;
 mod turns;
@@ -28,7 +29,11 @@ pub use error::StoreError;
 pub use keys::SigningKeyRow;
 pub use oauth::{Connection, NewGrant, OauthClient, OauthGrant, PersonalAccessToken, Redeemed};
 pub use sessions::Session;
-pub use tasks::{StatusFilter, Task, TaskPatch};
+pub use task_details::{
+    MAX_TAGS, Priority, Recurrence, SortKey, TaskDetails, decode_tags, normalize_tag,
+    normalize_tags, parse_timezone,
+};
+pub use tasks::{Completion, StatusFilter, Task, TaskPatch, TaskQuery};
 pub use turns::TurnSlot;
 pub use users::{NewUser, User};
 

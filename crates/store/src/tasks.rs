@@ -1,3 +1,4 @@
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
@@ -8,6 +9,7 @@ use crate::{
     Store, StoreError,
     entity::{tasks, users},
     now,
+    task_details::{self, Priority, Recurrence, SortKey, TaskDetails},
     validate::{self, FieldErrors},
 };
 
@@ -35,17 +37,28 @@ impl std::str::FromStr for StatusFilter {
     }
 }
 
-/// A partial update. `description: Some(None)` clears the description.
+/// A partial update. `description: Some(None)` clears the description (same for due date and
+/// recurrence); `tags: Some(vec![])` removes every tag.
 #[derive(Clone, Debug, Default)]
 pub struct TaskPatch {
     pub title: Option<String>,
     pub description: Option<Option<String>>,
     pub completed: Option<bool>,
+    pub priority: Option<Priority>,
+    pub tags: Option<Vec<String>>,
+    pub due_at: Option<Option<DateTime<Utc>>>,
+    pub recurrence: Option<Option<Recurrence>>,
 }
 
 impl TaskPatch {
     pub fn is_empty(&self) -> bool {
-        self.title.is_none() && self.description.is_none() && self.completed.is_none()
+        self.title.is_none()
+            && self.description.is_none()
+            && self.completed.is_none()
+            && self.priority.is_none()
+            && self.tags.is_none()
+            && self.due_at.is_none()
+            && self.recurrence.is_none()
     }
 
     /// Validates and normalises every present field.
@@ -59,13 +72,62 @@ impl TaskPatch {
             Some(d) => errors.check("description", validate::description(d.as_deref())),
             None => None,
         };
+        let tags = match self.tags {
+            Some(t) => errors.check("tags", task_details::normalize_tags(&t)),
+            None => None,
+        };
         errors.into_result()?;
         Ok(TaskPatch {
             title,
             description,
             completed: self.completed,
+            priority: self.priority,
+            tags,
+            due_at: self.due_at,
+            recurrence: self.recurrence,
         })
     }
+}
+
+/// A listing: filters, search, sort and paging. Every filter narrows (AND): a task matches any of
+/// `priorities`, and has every one of `tags`.
+#[derive(Clone, Debug, Default)]
+pub struct TaskQuery {
+    pub status: StatusFilter,
+    /// Any of these priorities (empty: all).
+    pub priorities: Vec<Priority>,
+    /// Every one of these tags (normalised).
+    pub tags: Vec<String>,
+    /// Words searched in title and description, case-insensitively (each must occur).
+    pub search: Option<String>,
+    pub due_before: Option<DateTime<Utc>>,
+    pub due_after: Option<DateTime<Utc>>,
+    /// Pending and due before now.
+    pub overdue: bool,
+    pub sort: SortKey,
+    /// `None`: the key's natural order (created/due/title ascending, priority high first).
+    pub descending: Option<bool>,
+    pub limit: Option<u64>,
+    pub offset: u64,
+}
+
+/// A completion and, for a recurring task, the next occurrence it created.
+#[derive(Clone, Debug)]
+pub struct Completion {
+    pub task: Task,
+    pub next: Option<Task>,
+}
+
+/// `%`, `_` and `\` taken literally in a LIKE pattern (escape character `\`).
+fn like_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl Store {
@@ -78,13 +140,30 @@ impl Store {
         title: &str,
         description: Option<&str>,
     ) -> Result<Task, StoreError> {
+        self.create_task_with(user_id, title, description, TaskDetails::default())
+            .await
+    }
+
+    /// [`Store::create_task`] with priority, tags, due date and recurrence.
+    pub async fn create_task_with(
+        &self,
+        user_id: &str,
+        title: &str,
+        description: Option<&str>,
+        details: TaskDetails,
+    ) -> Result<Task, StoreError> {
         let mut errors = FieldErrors::new();
         let title = errors.check("title", validate::title(title));
         let description = errors.check("description", validate::description(description));
+        let tags = errors.check("tags", task_details::normalize_tags(&details.tags));
         errors.into_result()?;
-        let (Some(title), Some(description)) = (title, description) else {
+        let (Some(title), Some(description), Some(tags)) = (title, description, tags) else {
             return Err(StoreError::Internal("validation state".into()));
         };
+        let priority = details.priority.rank();
+        let tags = task_details::encode_tags(&tags);
+        let recurrence = details.recurrence.map(|r| r.as_str().to_owned());
+        let due_at = details.due_at;
 
         let at = now();
         if self.backend() == crate::Backend::Postgres {
@@ -94,10 +173,21 @@ impl Store {
                 DbBackend::Postgres,
                 "WITH next AS (UPDATE users SET last_task_id = last_task_id + 1 WHERE id = $1 \
                  RETURNING last_task_id) \
-                 INSERT INTO tasks (user_id, id, title, description, completed, created_at, updated_at) \
-                 SELECT $1, next.last_task_id, $2, $3, FALSE, $4, $4 FROM next \
-                 RETURNING user_id, id, title, description, completed, created_at, updated_at",
-                [user_id.into(), title.into(), description.into(), at.into()],
+                 INSERT INTO tasks (user_id, id, title, description, completed, created_at, updated_at, \
+                 priority, tags, due_at, recurrence) \
+                 SELECT $1, next.last_task_id, $2, $3, FALSE, $4, $4, $5, $6, $7, $8 FROM next \
+                 RETURNING user_id, id, title, description, completed, created_at, updated_at, \
+                 priority, tags, due_at, recurrence, completed_at",
+                [
+                    user_id.into(),
+                    title.into(),
+                    description.into(),
+                    at.into(),
+                    priority.into(),
+                    tags.into(),
+                    due_at.into(),
+                    recurrence.into(),
+                ],
             );
             return tasks::Entity::find()
                 .from_raw_sql(stmt)
@@ -127,6 +217,11 @@ impl Store {
             completed: Set(false),
             created_at: Set(at),
             updated_at: Set(at),
+            priority: Set(priority),
+            tags: Set(tags),
+            due_at: Set(due_at),
+            recurrence: Set(recurrence),
+            completed_at: Set(None),
         })
         .exec_with_returning(&txn)
         .await
@@ -143,20 +238,87 @@ impl Store {
         limit: Option<u64>,
         offset: u64,
     ) -> Result<Vec<Task>, StoreError> {
+        let query = TaskQuery {
+            status: filter,
+            limit,
+            offset,
+            ..TaskQuery::default()
+        };
+        self.query_tasks(user_id, &query).await
+    }
+
+    /// The user's tasks matching `query`, in its order (ties broken by task number: stable paging).
+    pub async fn query_tasks(
+        &self,
+        user_id: &str,
+        query: &TaskQuery,
+    ) -> Result<Vec<Task>, StoreError> {
+        use sea_orm::{
+            Order,
+            sea_query::{Func, LikeExpr},
+        };
         let mut q = tasks::Entity::find().filter(tasks::Column::UserId.eq(user_id));
-        q = match filter {
+        q = match query.status {
             StatusFilter::All => q,
             StatusFilter::Pending => q.filter(tasks::Column::Completed.eq(false)),
             StatusFilter::Completed => q.filter(tasks::Column::Completed.eq(true)),
         };
+        if !query.priorities.is_empty() {
+            q = q.filter(tasks::Column::Priority.is_in(query.priorities.iter().map(|p| p.rank())));
+        }
+        for tag in &query.tags {
+            let pattern = format!("%,{},%", like_literal(tag));
+            q = q.filter(tasks::Column::Tags.like(LikeExpr::new(pattern).escape('\\')));
+        }
+        for word in query.search.iter().flat_map(|s| s.split_whitespace()) {
+            let pattern = format!("%{}%", like_literal(&word.to_lowercase()));
+            let title = Expr::expr(Func::lower(Expr::col(tasks::Column::Title)))
+                .like(LikeExpr::new(pattern.clone()).escape('\\'));
+            let description = Expr::expr(Func::lower(Expr::col(tasks::Column::Description)))
+                .like(LikeExpr::new(pattern).escape('\\'));
+            q = q.filter(title.or(description));
+        }
+        if let Some(before) = query.due_before {
+            q = q.filter(tasks::Column::DueAt.lt(before));
+        }
+        if let Some(after) = query.due_after {
+            q = q.filter(tasks::Column::DueAt.gte(after));
+        }
+        if query.overdue {
+            q = q
+                .filter(tasks::Column::Completed.eq(false))
+                .filter(tasks::Column::DueAt.lt(now()));
+        }
+        let natural_desc = query.sort == SortKey::Priority;
+        let order = if query.descending.unwrap_or(natural_desc) {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
+        q = match query.sort {
+            SortKey::Created => q,
+            // tasks without a due date last, whichever the direction
+            SortKey::Due => q
+                .order_by(Expr::col(tasks::Column::DueAt).is_null(), Order::Asc)
+                .order_by(tasks::Column::DueAt, order.clone()),
+            SortKey::Priority => q.order_by(tasks::Column::Priority, order.clone()),
+            SortKey::Title => {
+                q.order_by(Func::lower(Expr::col(tasks::Column::Title)), order.clone())
+            }
+        };
+        let id_order = if query.sort == SortKey::Created {
+            order
+        } else {
+            Order::Asc
+        };
         // SQLite accepts OFFSET only after a LIMIT: an offset alone means "no limit"
-        let limit = match (limit, offset) {
+        let limit = match (query.limit, query.offset) {
             (None, o) if o > 0 => Some(i64::MAX as u64),
             (l, _) => l,
         };
-        q.order_by_asc(tasks::Column::Id)
+        q.order_by(tasks::Column::Id, id_order)
             .limit(limit)
-            .offset(if offset > 0 { Some(offset) } else { None })
+            .offset((query.offset > 0).then_some(query.offset))
             .all(&self.db)
             .await
             .map_err(StoreError::from)
@@ -192,6 +354,28 @@ impl Store {
         }
         if let Some(completed) = patch.completed {
             q = q.col_expr(tasks::Column::Completed, Expr::value(completed));
+            q = q.col_expr(
+                tasks::Column::CompletedAt,
+                completed_at_expr(Some(completed)),
+            );
+        }
+        if let Some(priority) = patch.priority {
+            q = q.col_expr(tasks::Column::Priority, Expr::value(priority.rank()));
+        }
+        if let Some(tags) = patch.tags {
+            q = q.col_expr(
+                tasks::Column::Tags,
+                Expr::value(task_details::encode_tags(&tags)),
+            );
+        }
+        if let Some(due_at) = patch.due_at {
+            q = q.col_expr(tasks::Column::DueAt, Expr::value(due_at));
+        }
+        if let Some(recurrence) = patch.recurrence {
+            q = q.col_expr(
+                tasks::Column::Recurrence,
+                Expr::value(recurrence.map(|r| r.as_str().to_owned())),
+            );
         }
         let rows = q
             .exec_with_returning(&self.db)
@@ -207,12 +391,70 @@ impl Store {
         id: i64,
         completed: Option<bool>,
     ) -> Result<Option<Task>, StoreError> {
+        Ok(self
+            .complete_task(user_id, id, completed)
+            .await?
+            .map(|c| c.task))
+    }
+
+    /// [`Store::set_task_completed`], and when a recurring task becomes completed, its next
+    /// occurrence (a new pending task, due per the rule in the user's time zone).
+    pub async fn complete_task(
+        &self,
+        user_id: &str,
+        id: i64,
+        completed: Option<bool>,
+    ) -> Result<Option<Completion>, StoreError> {
+        let Some(task) = self.flip_completed(user_id, id, completed).await? else {
+            return Ok(None);
+        };
+        let rule = task
+            .recurrence
+            .as_deref()
+            .and_then(|r| r.parse::<Recurrence>().ok());
+        let next = match rule {
+            Some(rule) if task.completed => Some(self.next_occurrence(&task, rule).await?),
+            _ => None,
+        };
+        Ok(Some(Completion { task, next }))
+    }
+
+    async fn next_occurrence(&self, task: &Task, rule: Recurrence) -> Result<Task, StoreError> {
+        let tz = self.user_timezone(&task.user_id).await?;
+        let from = task.due_at.or(task.completed_at).unwrap_or_else(now);
+        let mut due = rule.next_after(from, tz);
+        // a long-overdue task comes back in the future, not in the past
+        while due < now() {
+            due = rule.next_after(due, tz);
+        }
+        let details = TaskDetails {
+            priority: Priority::from_rank(task.priority),
+            tags: task_details::decode_tags(&task.tags),
+            due_at: Some(due),
+            recurrence: Some(rule),
+        };
+        self.create_task_with(
+            &task.user_id,
+            &task.title,
+            task.description.as_deref(),
+            details,
+        )
+        .await
+    }
+
+    async fn flip_completed(
+        &self,
+        user_id: &str,
+        id: i64,
+        completed: Option<bool>,
+    ) -> Result<Option<Task>, StoreError> {
         let value = match completed {
             Some(c) => Expr::value(c),
             None => Expr::col(tasks::Column::Completed).not(),
         };
         let rows = tasks::Entity::update_many()
             .col_expr(tasks::Column::Completed, value)
+            .col_expr(tasks::Column::CompletedAt, completed_at_expr(completed))
             .col_expr(tasks::Column::UpdatedAt, Expr::value(now()))
             .filter(tasks::Column::UserId.eq(user_id))
             .filter(tasks::Column::Id.eq(id))
@@ -231,5 +473,22 @@ impl Store {
             .await
             .map(|rows| rows.into_iter().next())
             .map_err(StoreError::from)
+    }
+}
+
+/// `completed_at` for a completion change: now when it becomes completed, NULL when reopened; for a
+/// toggle, decided by the row's current state (every expression of an UPDATE sees the old row).
+fn completed_at_expr(completed: Option<bool>) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::CaseStatement;
+    match completed {
+        Some(true) => Expr::value(Some(now())),
+        Some(false) => Expr::value(Option::<DateTime<Utc>>::None),
+        None => CaseStatement::new()
+            .case(
+                Expr::col(tasks::Column::Completed).eq(false),
+                Expr::value(Some(now())),
+            )
+            .finally(Expr::value(Option::<DateTime<Utc>>::None))
+            .into(),
     }
 }

@@ -28,6 +28,7 @@ impl Store {
             last_task_id: Set(0),
             created_at: Set(at),
             updated_at: Set(at),
+            timezone: Set(None),
         };
         users::Entity::insert(model)
             .exec_with_returning(&self.db)
@@ -80,6 +81,7 @@ impl Store {
                 last_task_id: Set(0),
                 created_at: Set(at),
                 updated_at: Set(at),
+                timezone: Set(None),
             };
             match users::Entity::insert(model)
                 .on_conflict_do_nothing_on([users::Column::Id])
@@ -96,5 +98,35 @@ impl Store {
         Err(StoreError::Conflict(
             "could not provision external user".into(),
         ))
+    }
+
+    /// The user's time zone (UTC when unset or no longer known).
+    pub async fn user_timezone(&self, user_id: &str) -> Result<chrono_tz::Tz, StoreError> {
+        let user = users::Entity::find_by_id(user_id.to_owned())
+            .one(&self.db)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(user
+            .and_then(|u| u.timezone)
+            .and_then(|name| crate::parse_timezone(&name).ok())
+            .unwrap_or(chrono_tz::Tz::UTC))
+    }
+
+    /// Sets the user's IANA time zone (validated by the caller with `parse_timezone`).
+    pub async fn set_user_timezone(
+        &self,
+        user_id: &str,
+        tz: chrono_tz::Tz,
+    ) -> Result<(), StoreError> {
+        users::Entity::update_many()
+            .col_expr(
+                users::Column::Timezone,
+                sea_orm::sea_query::Expr::value(tz.name()),
+            )
+            .filter(users::Column::Id.eq(user_id))
+            .exec(&self.db)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(())
     }
 }

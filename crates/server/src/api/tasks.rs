@@ -3,14 +3,14 @@
 
 use axum::{
     Json, Router,
-    extract::State,
+    extract::{RawQuery, State},
     http::StatusCode,
     response::IntoResponse,
     routing::{get, patch},
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
-use todobot_store::{StatusFilter, Task, TaskPatch, validate::FieldErrors};
+use todobot_store::{Priority, Task, TaskDetails, TaskPatch, validate::FieldErrors};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
@@ -19,6 +19,8 @@ use crate::{
     error::{ApiError, ApiResult, ErrorBody},
     extract::{ApiJson, ApiPath, ApiQuery, OptionalJson},
 };
+
+use super::task_fields::{self, ListParams, PriorityParam, RecurrenceParam};
 
 /// A task. `id` is numbered per user: "task 3" is the user's third task.
 #[derive(Debug, Serialize, ToSchema)]
@@ -30,10 +32,22 @@ pub struct TaskDto {
     pub completed: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[schema(value_type = PriorityParam)]
+    pub priority: &'static str,
+    /// Normalised tags (lower case, `-` for spaces).
+    pub tags: Vec<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<RecurrenceParam>)]
+    pub recurrence: Option<String>,
+    /// When it was completed (null while pending).
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Pending and past its due date.
+    pub overdue: bool,
 }
 
 impl From<Task> for TaskDto {
     fn from(t: Task) -> Self {
+        let overdue = !t.completed && t.due_at.is_some_and(|d| d < Utc::now());
         Self {
             id: t.id,
             user_id: t.user_id,
@@ -42,6 +56,12 @@ impl From<Task> for TaskDto {
             completed: t.completed,
             created_at: t.created_at,
             updated_at: t.updated_at,
+            priority: Priority::from_rank(t.priority).as_str(),
+            tags: todobot_store::decode_tags(&t.tags),
+            due_at: t.due_at,
+            recurrence: t.recurrence,
+            completed_at: t.completed_at,
+            overdue,
         }
     }
 }
@@ -60,6 +80,43 @@ pub struct CreateTaskRequest {
     #[serde(default)]
     #[schema(max_length = 1000)]
     pub description: Option<String>,
+    /// Default `medium`.
+    #[serde(default)]
+    #[schema(value_type = Option<PriorityParam>)]
+    pub priority: Option<String>,
+    /// Up to 10 tags of 1..32 letters, digits, `-` or `_` (normalised to lower case).
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub tags: Option<Vec<String>>,
+    /// RFC 3339 date-time.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub due_at: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<RecurrenceParam>)]
+    pub recurrence: Option<String>,
+}
+
+impl CreateTaskRequest {
+    fn details(&self) -> Result<TaskDetails, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let priority = task_fields::priority(&mut e, self.priority.as_deref());
+        let due_at = task_fields::instant(&mut e, "due_at", self.due_at.as_deref());
+        let recurrence = task_fields::recurrence(&mut e, self.recurrence.as_deref());
+        let tags = match &self.tags {
+            Some(t) => e
+                .check("tags", todobot_store::normalize_tags(t))
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        e.into_result()?;
+        Ok(TaskDetails {
+            priority: priority.unwrap_or_default(),
+            tags,
+            due_at,
+            recurrence,
+        })
+    }
 }
 
 fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
@@ -86,6 +143,44 @@ pub struct UpdateTaskRequest {
     pub description: Option<Option<String>>,
     #[serde(default)]
     pub completed: Option<bool>,
+    #[serde(default)]
+    #[schema(value_type = Option<PriorityParam>)]
+    pub priority: Option<String>,
+    /// Replaces the tags (`[]` removes them all).
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub tags: Option<Vec<String>>,
+    /// RFC 3339 date-time; `null` removes the due date.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub due_at: Option<Option<String>>,
+    /// `null` stops the repetition.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<RecurrenceParam>)]
+    pub recurrence: Option<Option<String>>,
+}
+
+impl UpdateTaskRequest {
+    fn patch(self) -> Result<TaskPatch, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let priority = task_fields::priority(&mut e, self.priority.as_deref());
+        let due_at = self
+            .due_at
+            .map(|d| d.and_then(|d| task_fields::instant(&mut e, "due_at", Some(&d))));
+        let recurrence = self
+            .recurrence
+            .map(|r| r.and_then(|r| task_fields::recurrence(&mut e, Some(&r))));
+        e.into_result()?;
+        Ok(TaskPatch {
+            title: self.title,
+            description: self.description,
+            completed: self.completed,
+            priority,
+            tags: self.tags,
+            due_at,
+            recurrence,
+        })
+    }
 }
 
 /// Optional body of PATCH .../complete: set the state instead of toggling it.
@@ -96,33 +191,14 @@ pub struct CompleteTaskRequest {
     pub completed: Option<bool>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListTasksQuery {
-    /// `all` (default), `pending` or `completed`.
-    #[param(value_type = Option<StatusParam>)]
-    pub status: Option<String>,
-    /// At most this many tasks (1..=1000); default all.
-    #[param(minimum = 1, maximum = 1000)]
-    pub limit: Option<u64>,
-    /// Skip this many tasks.
-    #[param(minimum = 0, maximum = 9223372036854775807_i64)]
-    pub offset: Option<u64>,
-}
-
-/// Which tasks to list (documentation of the `status` query parameter).
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum StatusParam {
-    All,
-    Pending,
-    Completed,
-}
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/{user_id}/tasks", get(list_tasks).post(create_task))
+        .route("/api/{user_id}/tasks/due", get(due_tasks))
+        .route(
+            "/api/{user_id}/settings",
+            get(get_settings).put(put_settings),
+        )
         .route(
             "/api/{user_id}/tasks/{id}",
             get(get_task).put(update_task).delete(delete_task),
@@ -136,41 +212,27 @@ fn not_found() -> ApiError {
 
 /// List your tasks.
 #[utoipa::path(get, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "Your user id (the token's subject)"), ListTasksQuery),
+    params(("user_id" = String, Path, description = "Your user id (the token's subject)"), ListParams),
     responses(
-        (status = 200, description = "Tasks in id order", body = Vec<TaskDto>),
+        (status = 200, description = "Matching tasks, in the requested order (ties by task number)", body = Vec<TaskDto>),
         (status = 400, description = "Bad query", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
         (status = 403, description = "user_id is not you", body = ErrorBody),
-        (status = 422, description = "Invalid status filter or paging", body = ErrorBody),
+        (status = 422, description = "Invalid filter, sort or paging", body = ErrorBody),
     ))]
 pub async fn list_tasks(
     user: AuthUser,
     State(state): State<AppState>,
     ApiPath(user_id): ApiPath<String>,
-    ApiQuery(q): ApiQuery<ListTasksQuery>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Vec<TaskDto>>> {
     user.require_self(&user_id)?;
-    let mut errors = FieldErrors::new();
-    let filter = errors
-        .check(
-            "status",
-            q.status.as_deref().unwrap_or("all").parse::<StatusFilter>(),
-        )
-        .unwrap_or_default();
-    if let Some(limit) = q.limit
-        && !(1..=1000).contains(&limit)
-    {
-        errors.add("limit", "limit must be between 1 and 1000");
-    }
-    if q.offset.is_some_and(|o| o > i64::MAX as u64) {
-        errors.add("offset", "offset is too large");
-    }
-    errors.into_result()?;
-    let tasks = state
-        .store
-        .list_tasks(&user.id, filter, q.limit, q.offset.unwrap_or(0))
-        .await?;
+    let params: ListParams =
+        serde_html_form::from_str(raw.as_deref().unwrap_or("")).map_err(|e| {
+            ApiError::bad_request("INVALID_QUERY", format!("Invalid query string: {e}"))
+        })?;
+    let query = params.into_query().map_err(ApiError::Validation)?;
+    let tasks = state.store.query_tasks(&user.id, &query).await?;
     Ok(Json(tasks.into_iter().map(TaskDto::from).collect()))
 }
 
@@ -194,9 +256,10 @@ pub async fn create_task(
     ApiJson(req): ApiJson<CreateTaskRequest>,
 ) -> ApiResult<impl IntoResponse> {
     user.require_self(&user_id)?;
+    let details = req.details().map_err(ApiError::Validation)?;
     let task = state
         .store
-        .create_task(&user.id, &req.title, req.description.as_deref())
+        .create_task_with(&user.id, &req.title, req.description.as_deref(), details)
         .await?;
     metrics::counter!("todobot_tasks_created_total", "via" => "rest").increment(1);
     Ok((StatusCode::CREATED, Json(TaskDto::from(task))))
@@ -247,15 +310,11 @@ pub async fn update_task(
     ApiJson(req): ApiJson<UpdateTaskRequest>,
 ) -> ApiResult<Json<TaskDto>> {
     user.require_self(&user_id)?;
-    let patch = TaskPatch {
-        title: req.title,
-        description: req.description,
-        completed: req.completed,
-    };
+    let patch = req.patch().map_err(ApiError::Validation)?;
     if patch.is_empty() {
         return Err(ApiError::field(
             "body",
-            "provide at least one of title, description, completed",
+            "provide at least one of title, description, completed, priority, tags, due_at, recurrence",
         ));
     }
     let task = state
@@ -295,7 +354,7 @@ pub async fn delete_task(
     params(("user_id" = String, Path, description = "Your user id"), ("id" = i64, Path, description = "Task number")),
     request_body(content = Option<CompleteTaskRequest>, description = "Optional; without it the state toggles"),
     responses(
-        (status = 200, description = "The task after the change", body = TaskDto),
+        (status = 200, description = "The task after the change; `next` is the next occurrence a recurring task got", body = CompletionDto),
         (status = 400, description = "Malformed JSON or task id", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
         (status = 403, description = "user_id is not you", body = ErrorBody),
@@ -307,12 +366,126 @@ pub async fn complete_task(
     State(state): State<AppState>,
     ApiPath((user_id, id)): ApiPath<(String, i64)>,
     OptionalJson(req): OptionalJson<CompleteTaskRequest>,
-) -> ApiResult<Json<TaskDto>> {
+) -> ApiResult<Json<CompletionDto>> {
     user.require_self(&user_id)?;
-    let task = state
+    let done = state
         .store
-        .set_task_completed(&user.id, id, req.completed)
+        .complete_task(&user.id, id, req.completed)
         .await?
         .ok_or_else(not_found)?;
-    Ok(Json(task.into()))
+    Ok(Json(CompletionDto {
+        task: done.task.into(),
+        next: done.next.map(TaskDto::from),
+    }))
+}
+
+/// A completion: the task, plus the next occurrence when it repeats.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompletionDto {
+    #[serde(flatten)]
+    pub task: TaskDto,
+    /// The new task created for the next occurrence of a recurring task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<TaskDto>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DueQuery {
+    /// Pending tasks due within this many hours from now (1..=720, default 24); overdue ones too.
+    #[param(minimum = 1, maximum = 720)]
+    pub within_hours: Option<u32>,
+}
+
+/// Overdue and due-soon tasks (for reminders), soonest first.
+#[utoipa::path(get, path = "/api/{user_id}/tasks/due", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Your user id"), DueQuery),
+    responses(
+        (status = 200, description = "Pending tasks due before now + within_hours, overdue first", body = Vec<TaskDto>),
+        (status = 400, description = "Bad query", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "user_id is not you", body = ErrorBody),
+        (status = 422, description = "within_hours out of range", body = ErrorBody),
+    ))]
+pub async fn due_tasks(
+    user: AuthUser,
+    State(state): State<AppState>,
+    ApiPath(user_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<DueQuery>,
+) -> ApiResult<Json<Vec<TaskDto>>> {
+    user.require_self(&user_id)?;
+    let hours = q.within_hours.unwrap_or(24);
+    if !(1..=720).contains(&hours) {
+        return Err(ApiError::field(
+            "within_hours",
+            "within_hours must be from 1 to 720",
+        ));
+    }
+    let query = todobot_store::TaskQuery {
+        status: todobot_store::StatusFilter::Pending,
+        due_before: Some(Utc::now() + chrono::Duration::hours(i64::from(hours))),
+        sort: todobot_store::SortKey::Due,
+        ..Default::default()
+    };
+    let tasks = state.store.query_tasks(&user.id, &query).await?;
+    Ok(Json(tasks.into_iter().map(TaskDto::from).collect()))
+}
+
+/// The user's settings that shape due dates and recurrence.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSettings {
+    /// IANA time zone name, e.g. `Asia/Karachi` (the web UI sends the browser's).
+    #[schema(example = "Asia/Karachi", max_length = 64)]
+    pub timezone: String,
+}
+
+/// Your time zone (UTC until set).
+#[utoipa::path(get, path = "/api/{user_id}/settings", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Your user id")),
+    responses(
+        (status = 200, description = "Settings", body = TaskSettings),
+        (status = 400, description = "Malformed path", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "user_id is not you", body = ErrorBody),
+    ))]
+pub async fn get_settings(
+    user: AuthUser,
+    State(state): State<AppState>,
+    ApiPath(user_id): ApiPath<String>,
+) -> ApiResult<Json<TaskSettings>> {
+    user.require_self(&user_id)?;
+    let tz = state.store.user_timezone(&user.id).await?;
+    Ok(Json(TaskSettings {
+        timezone: tz.name().to_owned(),
+    }))
+}
+
+/// Set your time zone.
+#[utoipa::path(put, path = "/api/{user_id}/settings", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Your user id")),
+    request_body = TaskSettings,
+    responses(
+        (status = 200, description = "Saved", body = TaskSettings),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "user_id is not you", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "Unknown time zone", body = ErrorBody),
+    ))]
+pub async fn put_settings(
+    user: AuthUser,
+    State(state): State<AppState>,
+    ApiPath(user_id): ApiPath<String>,
+    ApiJson(req): ApiJson<TaskSettings>,
+) -> ApiResult<Json<TaskSettings>> {
+    user.require_self(&user_id)?;
+    let tz =
+        todobot_store::parse_timezone(&req.timezone).map_err(|e| ApiError::field("timezone", e))?;
+    state.store.set_user_timezone(&user.id, tz).await?;
+    Ok(Json(TaskSettings {
+        timezone: tz.name().to_owned(),
+    }))
 }

@@ -12,6 +12,14 @@ pub struct Model {
     pub completed: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// 0 low, 1 medium, 2 high (see `Priority`).
+    pub priority: i16,
+    /// Normalised tags as `,a,b,` (empty string: none), so that one tag is a `LIKE '%,tag,%'`.
+    pub tags: String,
+    pub due_at: Option<DateTimeUtc>,
+    /// `daily` | `weekdays` | `weekly` | `monthly` (see `Recurrence`).
+    pub recurrence: Option<String>,
+    pub completed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

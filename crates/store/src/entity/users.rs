@@ -15,6 +15,8 @@ pub struct Model {
     /// Last task number handed out to this user; task ids are allocated by incrementing it.
     pub last_task_id: i64,
     pub created_at: DateTimeUtc,
+    /// IANA time zone name (e.g. `Asia/Karachi`), for due dates and recurrence; `None` = UTC.
+    pub timezone: Option<String>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261124_000001_init;
 mod m20261125_000002_oauth;
 mod m20261125_000003_turn_queue;
+mod m20261125_000100_task_details;
 
 /// All of todobot's migrations, oldest first.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_init::Migration),
             Box::new(m20261125_000002_oauth::Migration),
             Box::new(m20261125_000003_turn_queue::Migration),
+            Box::new(m20261125_000100_task_details::Migration),
         ]
     }
 }
