@@ -139,7 +139,7 @@ fn flag(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> bool {
         None | Some("false") | Some("0") => false,
         Some("true") | Some("1") | Some("") => true,
         Some(_) => {
-            errors.add(field, &format!("{field} must be true or false"));
+            errors.add(field, format!("{field} must be true or false"));
             false
         }
     }
