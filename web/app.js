@@ -12,6 +12,7 @@ import { initChat, reloadAfterReconnect, resetChat, showBanner, showNewThread } 
 import { announce, initThreads, loadThreads } from "./js/threads.js";
 import { initTasks, loadTasks, resetTasks } from "./js/tasks.js";
 import { initVoice, stopVoice } from "./js/voice.js";
+import { initReminders, syncTimezone } from "./js/reminders.js";
 
 let config = { chatkit_domain_key: null, locales: ["en"] };
 
@@ -212,6 +213,7 @@ function enterApp() {
   }
   loadTasks();
   restoreDraft();
+  syncTimezone();
 }
 
 // drawers (conversations and tasks become drawers on narrow screens) -------------------------
@@ -368,6 +370,7 @@ function start() {
   initChat();
   initThreads();
   initTasks();
+  initReminders();
   boot();
 }
 

@@ -4,11 +4,16 @@
 // picked up by reloading after each turn (and every 15 s, and when the tab comes back).
 
 import { $, el } from "./dom.js";
+import { compare, editIcon, editor, isDueSoon, matches, metaLine } from "./taskmeta.js";
 import { t } from "./i18n.js";
 import { connection, describeError, isConnectivity, request } from "./api.js";
 import { emit, state, userPath } from "./state.js";
 
-export const tasks = { byId: new Map(), loaded: false, loadError: null, filter: "all" };
+export const tasks = {
+  byId: new Map(), loaded: false, loadError: null, filter: "all",
+  // the panel's search, priority, tag and sort (the same rules as the API's list parameters)
+  view: { search: "", priority: "", tag: "", sort: "created" },
+};
 
 // Every local change bumps `seq`, so a reload that was already in flight cannot undo it.
 let seq = 0;
@@ -84,9 +89,33 @@ export async function setCompleted(id, completed) {
 
 const counts = () => {
   let completed = 0;
-  for (const task of tasks.byId.values()) if (task.completed) completed += 1;
-  return { all: tasks.byId.size, pending: tasks.byId.size - completed, completed };
+  let due = 0;
+  const now = Date.now();
+  for (const task of tasks.byId.values()) {
+    if (task.completed) completed += 1;
+    if (isDueSoon(task, now)) due += 1;
+  }
+  return { all: tasks.byId.size, pending: tasks.byId.size - completed, completed, due };
 };
+
+/** Saves a task's details (priority, due date, repetition, tags) through the REST API. */
+async function saveDetails(id, body) {
+  try {
+    const { data } = await request(userPath(`/tasks/${id}`), { method: "PUT", body });
+    seq += 1;
+    tasks.byId.set(id, data);
+    changed();
+  } catch (e) {
+    throw new Error(describeError(e));
+  }
+}
+
+function setTag(tag) {
+  tasks.view.tag = tag;
+  $("tag-filter").hidden = !tag;
+  $("tag-filter-name").textContent = tag ? `#${tag}` : "";
+  renderPanel();
+}
 
 function showPanelError(message) {
   $("tasks-error-text").textContent = message;
@@ -111,12 +140,36 @@ function taskRow(task) {
     });
     const title = el("span", { className: "task-title", dir: "auto" });
     title.dataset.testid = "task-title";
-    li = el("li", { className: "task", dataset: { taskId: task.id } },
-      box, el("label", { htmlFor: boxId }, el("span", { className: "task-id" }), title));
+    const edit = el("button", {
+      type: "button", className: "icon-button tiny task-edit", "aria-label": t("tasks.edit.button"), title: t("tasks.edit.button"),
+      dataset: { testid: `task-edit-${task.id}` },
+    }, editIcon());
+    const body = el("div", { className: "task-body" },
+      el("label", { htmlFor: boxId }, el("span", { className: "task-id" }), title),
+      el("div", { className: "task-meta", dataset: { testid: "task-meta" } }));
+    li = el("li", { className: "task", dataset: { taskId: task.id } }, box, body, edit);
+    edit.addEventListener("click", () => {
+      const open = li.querySelector(".task-editor");
+      if (open) {
+        open.remove();
+        return;
+      }
+      const current = tasks.byId.get(task.id) || task;
+      const form = editor(current, {
+        save: (changes) => saveDetails(task.id, changes),
+        close: () => {
+          form.remove();
+          edit.focus();
+        },
+      });
+      body.append(form);
+      form.querySelector("select").focus();
+    });
     rows.set(task.id, li);
   }
   li.querySelector(".task-id").textContent = t("tasks.number", { id: String(task.id) });
   li.querySelector(".task-title").textContent = task.title;
+  li.querySelector(".task-meta").replaceChildren(...metaLine(task, setTag));
   li.querySelector("input").checked = task.completed;
   li.classList.toggle("done", task.completed);
   return li;
@@ -167,15 +220,23 @@ export function renderPanel() {
     }
     return;
   }
+  const now = Date.now();
+  const byStatus = {
+    all: () => true,
+    pending: (task) => !task.completed,
+    completed: (task) => task.completed,
+    due: (task) => isDueSoon(task, now),
+  }[tasks.filter];
   const shown = [...tasks.byId.values()]
-    .filter((task) => tasks.filter === "all" || (tasks.filter === "completed") === task.completed)
-    .sort((a, b) => a.id - b.id);
+    .filter((task) => byStatus(task) && matches(task, tasks.view))
+    .sort(compare(tasks.filter === "due" ? "due" : tasks.view.sort));
   for (const id of [...rows.keys()]) if (!tasks.byId.has(id)) rows.delete(id);
   reconcile(list, shown.map(taskRow));
   status.className = "empty";
   status.hidden = shown.length > 0;
   if (!shown.length) {
-    const key = c.all === 0 ? "tasks.empty.none" : `tasks.empty.${tasks.filter}`;
+    const narrowed = tasks.view.search || tasks.view.priority || tasks.view.tag;
+    const key = c.all === 0 ? "tasks.empty.none" : narrowed ? "tasks.empty.noMatch" : `tasks.empty.${tasks.filter}`;
     status.replaceChildren(el("span", { textContent: t(key) }));
   }
   if (tasks.loadError && isConnectivity(tasks.loadError)) showPanelError(describeError(tasks.loadError));
@@ -212,6 +273,19 @@ async function quickAdd(event) {
 
 export function initTasks() {
   $("task-form").addEventListener("submit", quickAdd);
+  $("task-search").addEventListener("input", (e) => {
+    tasks.view.search = e.target.value.trim();
+    renderPanel();
+  });
+  $("task-priority").addEventListener("change", (e) => {
+    tasks.view.priority = e.target.value;
+    renderPanel();
+  });
+  $("task-sort").addEventListener("change", (e) => {
+    tasks.view.sort = e.target.value;
+    renderPanel();
+  });
+  $("tag-filter-clear").addEventListener("click", () => setTag(""));
   $("tasks-error-close").addEventListener("click", hidePanelError);
   for (const b of document.querySelectorAll("#task-filters button")) {
     b.addEventListener("click", () => setFilter(b.dataset.filter));
