@@ -1,5 +1,6 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    todobot::malloc::apply();
     todobot::cli::main()
 }
