@@ -7,6 +7,7 @@
 //! compatibility) must equal that user or the call fails.
 
 mod client;
+mod details;
 mod params;
 mod tools;
 

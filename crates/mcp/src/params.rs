@@ -16,6 +16,44 @@ use serde_json::{Map, Value};
 /// Arguments a call gave that the tool does not have.
 pub type Extra = Map<String, Value>;
 
+/// Task priority, for the schema (the tool reads the value as text and answers a wrong one with a
+/// tool error).
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PriorityArg {
+    Low,
+    Medium,
+    High,
+}
+
+/// How a task repeats (schema only).
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RecurrenceArg {
+    Daily,
+    Weekdays,
+    Weekly,
+    Monthly,
+}
+
+/// Listing order key (schema only).
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SortArg {
+    Created,
+    Due,
+    Priority,
+    Title,
+}
+
+/// Listing direction (schema only).
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderArg {
+    Asc,
+    Desc,
+}
+
 /// Arguments of `add_task`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct AddTaskParams {
@@ -27,6 +65,20 @@ pub struct AddTaskParams {
     /// Optional longer description, up to 1000 characters.
     #[serde(default)]
     pub description: Option<String>,
+    /// Optional: low, medium (default) or high.
+    #[serde(default)]
+    #[schemars(with = "Option<PriorityArg>")]
+    pub priority: Option<String>,
+    /// Optional tags (up to 10 short words, e.g. ["work", "errands"]).
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// Optional due date-time, RFC 3339 with an offset (e.g. 2026-12-04T17:00:00+05:00).
+    #[serde(default)]
+    pub due_at: Option<String>,
+    /// Optional repetition: completing the task creates the next one.
+    #[serde(default)]
+    #[schemars(with = "Option<RecurrenceArg>")]
+    pub recurrence: Option<String>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub extra: Extra,
@@ -51,6 +103,33 @@ pub struct ListTasksParams {
     /// "all" (default), "pending" or "completed".
     #[serde(default)]
     pub status: Option<StatusParam>,
+    /// Only tasks of this priority.
+    #[serde(default)]
+    #[schemars(with = "Option<PriorityArg>")]
+    pub priority: Option<String>,
+    /// Only tasks with this tag.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// Words to find in titles and descriptions (every word must occur).
+    #[serde(default)]
+    pub search: Option<String>,
+    /// Only tasks due before this RFC 3339 date-time.
+    #[serde(default)]
+    pub due_before: Option<String>,
+    /// Only tasks due at or after this RFC 3339 date-time.
+    #[serde(default)]
+    pub due_after: Option<String>,
+    /// true: only pending tasks past their due date.
+    #[serde(default)]
+    pub overdue: Option<bool>,
+    /// Order: created (default), due (undated last), priority (high first) or title.
+    #[serde(default)]
+    #[schemars(with = "Option<SortArg>")]
+    pub sort: Option<String>,
+    /// asc or desc.
+    #[serde(default)]
+    #[schemars(with = "Option<OrderArg>")]
+    pub order: Option<String>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub extra: Extra,
@@ -69,6 +148,11 @@ pub struct CompleteTaskParams {
     /// false reopens a completed task (default true).
     #[serde(default)]
     pub completed: Option<bool>,
+    /// Flip the current state in one atomic statement (the todo widget's checkbox; not offered to
+    /// models, which say what they want).
+    #[serde(default)]
+    #[schemars(skip)]
+    pub toggle: bool,
     #[serde(flatten)]
     #[schemars(skip)]
     pub extra: Extra,
@@ -105,6 +189,19 @@ pub struct UpdateTaskParams {
     /// New description, up to 1000 characters; an empty string removes it.
     #[serde(default)]
     pub description: Option<String>,
+    /// New priority.
+    #[serde(default)]
+    #[schemars(with = "Option<PriorityArg>")]
+    pub priority: Option<String>,
+    /// New tags, replacing the old ones ([] removes them all).
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// New due date-time (RFC 3339 with an offset); an empty string removes it.
+    #[serde(default)]
+    pub due_at: Option<String>,
+    /// New repetition; "none" stops it.
+    #[serde(default)]
+    pub recurrence: Option<String>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub extra: Extra,

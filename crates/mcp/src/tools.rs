@@ -7,7 +7,7 @@ use rmcp::{
     tool, tool_handler, tool_router,
 };
 use serde::{Deserialize, Serialize};
-use todobot_store::{StatusFilter, Store, StoreError, Task, TaskPatch};
+use todobot_store::{Priority, Store, StoreError, Task};
 
 use crate::{
     McpUser,
@@ -16,6 +16,38 @@ use crate::{
         UpdateTaskParams, input_schema, unknown_arguments,
     },
 };
+
+const ADD_ARGS: [&str; 7] = [
+    "title",
+    "description",
+    "priority",
+    "tags",
+    "due_at",
+    "recurrence",
+    "user_id",
+];
+const UPDATE_ARGS: [&str; 8] = [
+    "task_id",
+    "title",
+    "description",
+    "priority",
+    "tags",
+    "due_at",
+    "recurrence",
+    "user_id",
+];
+const LIST_ARGS: [&str; 10] = [
+    "status",
+    "priority",
+    "tag",
+    "search",
+    "due_before",
+    "due_after",
+    "overdue",
+    "sort",
+    "order",
+    "user_id",
+];
 
 /// What happened to the task.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
@@ -34,6 +66,12 @@ pub struct TaskActionResult {
     pub task_id: i64,
     pub status: ActionStatus,
     pub title: String,
+    /// Completing a recurring task created its next occurrence: that task's number…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_task_id: Option<i64>,
+    /// …and its due date-time (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_due_at: Option<String>,
 }
 
 /// One entry of `list_tasks`.
@@ -42,6 +80,39 @@ pub struct TaskSummary {
     pub id: i64,
     pub title: String,
     pub completed: bool,
+    /// low, medium or high.
+    #[serde(default = "medium")]
+    pub priority: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// RFC 3339, when the task has a due date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<String>,
+    /// daily, weekdays, weekly or monthly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<String>,
+    /// Pending and past its due date.
+    #[serde(default)]
+    pub overdue: bool,
+}
+
+fn medium() -> String {
+    "medium".into()
+}
+
+impl From<&Task> for TaskSummary {
+    fn from(t: &Task) -> Self {
+        Self {
+            id: t.id,
+            title: t.title.clone(),
+            completed: t.completed,
+            priority: Priority::from_rank(t.priority).as_str().to_owned(),
+            tags: todobot_store::decode_tags(&t.tags),
+            due_at: t.due_at.map(|d| d.to_rfc3339()),
+            recurrence: t.recurrence.clone(),
+            overdue: !t.completed && t.due_at.is_some_and(|d| d < chrono::Utc::now()),
+        }
+    }
 }
 
 /// Result of `list_tasks`: an object (so every protocol version carries it as structured content).
@@ -120,6 +191,8 @@ fn action(task: &Task, status: ActionStatus) -> TaskActionResult {
         task_id: task.id,
         status,
         title: task.title.clone(),
+        next_task_id: None,
+        next_due_at: None,
     }
 }
 
@@ -170,7 +243,7 @@ impl TodoTools {
     }
 
     #[tool(
-        description = "Create a new task for the signed-in user. Returns the new task's number.",
+        description = "Create a new task for the signed-in user, optionally with a priority, tags, a due date-time and a repetition. Returns the new task's number.",
         input_schema = input_schema::<AddTaskParams>(),
         output_schema = schema_for_output::<TaskActionResult>()
     )]
@@ -179,18 +252,24 @@ impl TodoTools {
         Parameters(p): Parameters<AddTaskParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        if let Some(refusal) =
-            refuse_unknown("add_task", &p.extra, &["title", "description", "user_id"])
-        {
+        if let Some(refusal) = refuse_unknown("add_task", &p.extra, &ADD_ARGS) {
             return Ok(refusal);
         }
+        let details = match crate::details::for_add(&p) {
+            Ok(d) => d,
+            Err(message) => {
+                return Ok(tool_error(format!(
+                    "Invalid input: {message}. Nothing was changed."
+                )));
+            }
+        };
         let user = match self.user(&ctx, p.user_id.as_deref())? {
             Ok(u) => u,
             Err(refusal) => return Ok(refusal),
         };
         match self
             .store
-            .create_task(&user, &p.title, p.description.as_deref())
+            .create_task_with(&user, &p.title, p.description.as_deref(), details)
             .await
         {
             Ok(task) => {
@@ -198,7 +277,12 @@ impl TodoTools {
                 metrics::counter!("todobot_tasks_created_total", "via" => "mcp").increment(1);
                 structured(
                     &action(&task, ActionStatus::Created),
-                    format!("Created task {}: {}", task.id, task.title),
+                    format!(
+                        "Created task {}: {}{}",
+                        task.id,
+                        task.title,
+                        crate::details::describe(&task)
+                    ),
                 )
             }
             Err(e) => store_failure("add_task", e),
@@ -206,7 +290,7 @@ impl TodoTools {
     }
 
     #[tool(
-        description = "List the signed-in user's tasks (id, title, completed), optionally only pending or completed ones.",
+        description = "List the signed-in user's tasks (id, title, completed, priority, tags, due date, repetition), optionally filtered by status, priority, tag, search words or due dates (overdue=true for late ones), and sorted.",
         input_schema = input_schema::<ListTasksParams>(),
         output_schema = schema_for_output::<TaskList>()
     )]
@@ -215,30 +299,22 @@ impl TodoTools {
         Parameters(p): Parameters<ListTasksParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        if let Some(refusal) = refuse_unknown("list_tasks", &p.extra, &["status", "user_id"]) {
+        if let Some(refusal) = refuse_unknown("list_tasks", &p.extra, &LIST_ARGS) {
             return Ok(refusal);
         }
+        let query = match crate::details::for_list(&p) {
+            Ok(q) => q,
+            Err(message) => return Ok(tool_error(format!("Invalid input: {message}."))),
+        };
         let user = match self.user(&ctx, p.user_id.as_deref())? {
             Ok(u) => u,
             Err(refusal) => return Ok(refusal),
         };
         let status = p.status.unwrap_or_default();
-        let filter = match status {
-            StatusParam::All => StatusFilter::All,
-            StatusParam::Pending => StatusFilter::Pending,
-            StatusParam::Completed => StatusFilter::Completed,
-        };
-        match self.store.list_tasks(&user, filter, None, 0).await {
+        match self.store.query_tasks(&user, &query).await {
             Ok(tasks) => {
                 ok("list_tasks");
-                let items: Vec<TaskSummary> = tasks
-                    .iter()
-                    .map(|t| TaskSummary {
-                        id: t.id,
-                        title: t.title.clone(),
-                        completed: t.completed,
-                    })
-                    .collect();
+                let items: Vec<TaskSummary> = tasks.iter().map(TaskSummary::from).collect();
                 let which = match status {
                     StatusParam::All => "",
                     StatusParam::Pending => "pending ",
@@ -247,14 +323,15 @@ impl TodoTools {
                 let text = if items.is_empty() {
                     format!("No {which}tasks.")
                 } else {
-                    let lines: Vec<String> = items
+                    let lines: Vec<String> = tasks
                         .iter()
                         .map(|t| {
                             format!(
-                                "{}. [{}] {}",
+                                "{}. [{}] {}{}",
                                 t.id,
                                 if t.completed { "x" } else { " " },
-                                t.title
+                                t.title,
+                                crate::details::describe(t)
                             )
                         })
                         .collect();
@@ -277,6 +354,9 @@ impl TodoTools {
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
         let accepted = ["task_id", "completed", "user_id"];
+        if p.toggle && p.completed.is_some() {
+            return Ok(tool_error("Give either completed or toggle, not both."));
+        }
         if let Some(refusal) = refuse_unknown("complete_task", &p.extra, &accepted) {
             return Ok(refusal);
         }
@@ -284,23 +364,29 @@ impl TodoTools {
             Ok(u) => u,
             Err(refusal) => return Ok(refusal),
         };
-        let completed = p.completed.unwrap_or(true);
-        match self
-            .store
-            .set_task_completed(&user, p.task_id, Some(completed))
-            .await
-        {
-            Ok(Some(task)) => {
+        // toggle: the flip happens in the database in one statement (no read-then-write race)
+        let wanted = (!p.toggle).then(|| p.completed.unwrap_or(true));
+        match self.store.complete_task(&user, p.task_id, wanted).await {
+            Ok(Some(done)) => {
                 ok("complete_task");
-                let (status, verb) = if completed {
+                let task = &done.task;
+                let (status, verb) = if task.completed {
                     (ActionStatus::Completed, "Completed")
                 } else {
                     (ActionStatus::Reopened, "Reopened")
                 };
-                structured(
-                    &action(&task, status),
-                    format!("{verb} task {}: {}", task.id, task.title),
-                )
+                let mut result = action(task, status);
+                let mut text = format!("{verb} task {}: {}", task.id, task.title);
+                if let Some(next) = &done.next {
+                    result.next_task_id = Some(next.id);
+                    result.next_due_at = next.due_at.map(|d| d.to_rfc3339());
+                    text.push_str(&format!(
+                        ". It repeats: the next one is task {}{}",
+                        next.id,
+                        crate::details::describe(next)
+                    ));
+                }
+                structured(&result, text)
             }
             Ok(None) => Ok(not_found("complete_task", p.task_id)),
             Err(e) => store_failure("complete_task", e),
@@ -338,7 +424,7 @@ impl TodoTools {
     }
 
     #[tool(
-        description = "Change the title and/or description of one of the signed-in user's tasks.",
+        description = "Change the title, description, priority, tags, due date-time or repetition of one of the signed-in user's tasks.",
         input_schema = input_schema::<UpdateTaskParams>(),
         output_schema = schema_for_output::<TaskActionResult>()
     )]
@@ -347,30 +433,37 @@ impl TodoTools {
         Parameters(p): Parameters<UpdateTaskParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        let accepted = ["task_id", "title", "description", "user_id"];
-        if let Some(refusal) = refuse_unknown("update_task", &p.extra, &accepted) {
+        if let Some(refusal) = refuse_unknown("update_task", &p.extra, &UPDATE_ARGS) {
             return Ok(refusal);
         }
         let user = match self.user(&ctx, p.user_id.as_deref())? {
             Ok(u) => u,
             Err(refusal) => return Ok(refusal),
         };
-        if p.title.is_none() && p.description.is_none() {
+        let patch = match crate::details::for_update(&p) {
+            Ok(patch) => patch,
+            Err(message) => {
+                return Ok(tool_error(format!(
+                    "Invalid input: {message}. Nothing was changed."
+                )));
+            }
+        };
+        if patch.is_empty() {
             return Ok(tool_error(
-                "Nothing to update: give a new title and/or description.",
+                "Nothing to update: give a new title, description, priority, tags, due_at or recurrence.",
             ));
         }
-        let patch = TaskPatch {
-            title: p.title,
-            description: p.description.map(Some),
-            ..TaskPatch::default()
-        };
         match self.store.update_task(&user, p.task_id, patch).await {
             Ok(Some(task)) => {
                 ok("update_task");
                 structured(
                     &action(&task, ActionStatus::Updated),
-                    format!("Updated task {}: {}", task.id, task.title),
+                    format!(
+                        "Updated task {}: {}{}",
+                        task.id,
+                        task.title,
+                        crate::details::describe(&task)
+                    ),
                 )
             }
             Ok(None) => Ok(not_found("update_task", p.task_id)),

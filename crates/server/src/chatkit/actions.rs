@@ -161,32 +161,18 @@ fn record(n: usize, name: &str, arguments: Value, result: Value, is_error: bool)
     }
 }
 
-/// Completes or reopens a task through the MCP tools; `None` flips its current state.
+/// Completes or reopens a task through the MCP tools; `None` flips its current state in one
+/// atomic statement (`toggle`), so two quick clicks can never both read the same old state.
 async fn toggle(
     client: &McpClient,
     task_id: i64,
     completed: Option<bool>,
 ) -> Result<(String, Vec<ToolCallRecord>), todobot_agent::ToolError> {
     let mut calls = Vec::new();
-    let target = match completed {
-        Some(c) => c,
-        None => {
-            let args = json!({ "status": "all" });
-            let all = Tools::call(client, "list_tasks", args.clone()).await?;
-            calls.push(record(
-                1,
-                "list_tasks",
-                args,
-                all.value.clone(),
-                all.is_error,
-            ));
-            !task_rows(&all.value)
-                .iter()
-                .find(|t| t.id == task_id)
-                .is_some_and(|t| t.completed)
-        }
+    let args = match completed {
+        Some(c) => json!({ "task_id": task_id, "completed": c }),
+        None => json!({ "task_id": task_id, "toggle": true }),
     };
-    let args = json!({ "task_id": task_id, "completed": target });
     let out = Tools::call(client, "complete_task", args.clone()).await?;
     let result = if out.is_error {
         json!({ "error": out.text })
@@ -201,6 +187,7 @@ async fn toggle(
         out.is_error,
     ));
     let title = out.value.get("title").and_then(Value::as_str).unwrap_or("");
+    let target = out.value.get("status").and_then(Value::as_str) == Some("completed");
     let reply = if out.is_error {
         format!("I couldn't update task {task_id}: {}", out.text)
     } else if target {
