@@ -160,7 +160,7 @@ async fn every_tool_works_and_reaches_the_database(db: Db) {
     let r = call(&client, "list_tasks", json!({})).await;
     assert_eq!(
         value_of(&r),
-        json!({"tasks": [{"id": 1, "title": "Buy groceries", "completed": false}, {"id": 2, "title": "Pay bills", "completed": false}]})
+        json!({"tasks": [{"id": 1, "title": "Buy groceries", "completed": false, "priority": "medium", "tags": [], "overdue": false}, {"id": 2, "title": "Pay bills", "completed": false, "priority": "medium", "tags": [], "overdue": false}]})
     );
 
     let r = call(&client, "complete_task", json!({"task_id": 1})).await;
@@ -172,12 +172,12 @@ async fn every_tool_works_and_reaches_the_database(db: Db) {
     let r = call(&client, "list_tasks", json!({"status": "pending"})).await;
     assert_eq!(
         value_of(&r),
-        json!({"tasks": [{"id": 2, "title": "Pay bills", "completed": false}]})
+        json!({"tasks": [{"id": 2, "title": "Pay bills", "completed": false, "priority": "medium", "tags": [], "overdue": false}]})
     );
     let r = call(&client, "list_tasks", json!({"status": "completed"})).await;
     assert_eq!(
         value_of(&r),
-        json!({"tasks": [{"id": 1, "title": "Buy groceries", "completed": true}]})
+        json!({"tasks": [{"id": 1, "title": "Buy groceries", "completed": true, "priority": "medium", "tags": [], "overdue": false}]})
     );
     // reopen
     let r = call(
@@ -292,7 +292,7 @@ async fn a_token_never_reaches_another_users_tasks(db: Db) {
     let r = call(&client, "list_tasks", json!({"user_id": a.id})).await;
     assert_eq!(
         value_of(&r),
-        json!({"tasks": [{"id": 1, "title": "Alice's task", "completed": false}]})
+        json!({"tasks": [{"id": 1, "title": "Alice's task", "completed": false, "priority": "medium", "tags": [], "overdue": false}]})
     );
     // acting on "task 1" touches A's task 1, not B's
     call(&client, "complete_task", json!({"task_id": 1})).await;
@@ -451,7 +451,7 @@ async fn stateless_any_replica_answers(db: Db) {
     let r = call(&client2, "list_tasks", json!({})).await;
     assert_eq!(
         value_of(&r),
-        json!({"tasks": [{"id": 1, "title": "Before restart", "completed": false}]})
+        json!({"tasks": [{"id": 1, "title": "Before restart", "completed": false, "priority": "medium", "tags": [], "overdue": false}]})
     );
     drop(client);
     client2.cancel().await.unwrap();
@@ -477,13 +477,47 @@ async fn input_schemas_are_exact_per_tool(db: Db) {
         (keys, schema)
     };
     let expect = [
-        ("add_task", vec!["description", "title", "user_id"]),
-        ("list_tasks", vec!["status", "user_id"]),
+        (
+            "add_task",
+            vec![
+                "description",
+                "due_at",
+                "priority",
+                "recurrence",
+                "tags",
+                "title",
+                "user_id",
+            ],
+        ),
+        (
+            "list_tasks",
+            vec![
+                "due_after",
+                "due_before",
+                "order",
+                "overdue",
+                "priority",
+                "search",
+                "sort",
+                "status",
+                "tag",
+                "user_id",
+            ],
+        ),
         ("complete_task", vec!["completed", "task_id", "user_id"]),
         ("delete_task", vec!["task_id", "user_id"]),
         (
             "update_task",
-            vec!["description", "task_id", "title", "user_id"],
+            vec![
+                "description",
+                "due_at",
+                "priority",
+                "recurrence",
+                "tags",
+                "task_id",
+                "title",
+                "user_id",
+            ],
         ),
     ];
     for (name, want) in expect {
@@ -505,11 +539,11 @@ async fn arguments_are_checked_and_task_ids_may_be_strings(db: Db) {
     let r = call(
         &client,
         "add_task",
-        json!({"title": "Buy milk", "priority": "high"}),
+        json!({"title": "Buy milk", "colour": "red"}),
     )
     .await;
     assert_eq!(r.is_error, Some(true));
-    assert!(text_of(&r).contains("priority"), "{}", text_of(&r));
+    assert!(text_of(&r).contains("colour"), "{}", text_of(&r));
     assert!(app.tasks(&a).await.is_empty(), "nothing was created");
     let r = call(
         &client,
@@ -527,7 +561,9 @@ async fn arguments_are_checked_and_task_ids_may_be_strings(db: Db) {
     let r = call(&client, "list_tasks", json!({})).await;
     assert_eq!(
         r.structured_content,
-        Some(json!({"tasks": [{"id": 1, "title": "Buy milk", "completed": true}]}))
+        Some(
+            json!({"tasks": [{"id": 1, "title": "Buy milk", "completed": true, "priority": "medium", "tags": [], "overdue": false}]})
+        )
     );
     let params = CallToolRequestParams::new("delete_task").with_arguments(
         json!({"task_id": "one"})

@@ -169,7 +169,7 @@ async fn stdio_session(postgres: bool) {
     let r = call("list_tasks", json!({"status": "pending"})).await;
     assert_eq!(
         value_of(&r),
-        json!({"tasks": [{"id": 2, "title": "Call mom tonight", "completed": false}]})
+        json!({"tasks": [{"id": 2, "title": "Call mom tonight", "completed": false, "priority": "medium", "tags": [], "overdue": false}]})
     );
     let r = call("delete_task", json!({"task_id": 1})).await;
     assert_eq!(value_of(&r)["status"], "deleted");

@@ -89,11 +89,11 @@ pub struct ListParams {
     #[param(value_type = Option<OrderParam>)]
     pub order: Option<String>,
     /// At most this many tasks (1..=1000); default all.
-    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
-    pub limit: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u64>,
     /// Skip this many tasks.
-    #[param(value_type = Option<u64>, minimum = 0, maximum = 9223372036854775807_i64)]
-    pub offset: Option<String>,
+    #[param(minimum = 0, maximum = 9223372036854775807_i64)]
+    pub offset: Option<u64>,
 }
 
 /// Which tasks to list by completion.
@@ -113,25 +113,24 @@ fn values(raw: &[String]) -> impl Iterator<Item = &str> {
         .filter(|v| !v.is_empty())
 }
 
+/// A number in range (one that is not a number at all is a malformed query: 400).
 fn number(
     errors: &mut FieldErrors,
     field: &str,
-    raw: Option<&str>,
+    raw: Option<u64>,
     range: std::ops::RangeInclusive<u64>,
 ) -> Option<u64> {
-    let parsed = raw?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .filter(|n| range.contains(n))
-        .ok_or_else(|| {
-            format!(
-                "{field} must be a whole number from {} to {}",
-                range.start(),
-                range.end()
-            )
-        });
-    errors.check(field, parsed)
+    let n = raw?;
+    let checked = if range.contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "{field} must be from {} to {}",
+            range.start(),
+            range.end()
+        ))
+    };
+    errors.check(field, checked)
 }
 
 fn flag(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> bool {
@@ -184,13 +183,8 @@ impl ListParams {
                 None
             }
         };
-        let limit = number(&mut e, "limit", self.limit.as_deref(), 1..=1000);
-        let offset = number(
-            &mut e,
-            "offset",
-            self.offset.as_deref(),
-            0..=i64::MAX as u64,
-        );
+        let limit = number(&mut e, "limit", self.limit, 1..=1000);
+        let offset = number(&mut e, "offset", self.offset, 0..=i64::MAX as u64);
         e.into_result()?;
         Ok(TaskQuery {
             status,
