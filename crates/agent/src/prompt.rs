@@ -24,3 +24,16 @@ change anyone else's tasks.
 (Urdu in Latin letters). Keep task titles in the user's own words and script; tool results are \
 language-neutral data, so translate nothing in them except when you describe them.
 - Keep answers short. Use plain text; short lists are fine.";
+
+/// The system prompt with the current date and time, so that "tomorrow at 5pm", "next friday" and
+/// "what's due this week?" can be turned into due_at values and list filters.
+pub fn with_clock(prompt: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "{prompt}\n- Dates: it is now {} ({}, UTC). Give due_at, due_before and due_after as RFC 3339 \
+         date-times with an offset; when the user names a local time without a zone, use the offset \
+         of their earlier messages or ask. Priorities are low, medium or high; tags are short words; \
+         repetition is daily, weekdays, weekly or monthly.",
+        now.format("%Y-%m-%dT%H:%M:%SZ"),
+        now.format("%A")
+    )
+}

@@ -590,3 +590,91 @@ db_tests!(
     allowed_hosts_are_configurable,
     stateless_any_replica_answers,
 );
+
+/// Priority, tags, due dates and repetition through the MCP tools: set, filtered, sorted, a wrong
+/// value refused as a tool error, and a recurring task's next occurrence reported on completion.
+async fn task_details_through_the_tools(db: Db) {
+    let app = TestApp::start(db).await;
+    let a = app.sign_up("Ann").await;
+    let client = connect(&app, &app.mcp_token(&a)).await;
+    let r = call(
+        &client,
+        "add_task",
+        json!({"title": "Pay rent", "priority": "high", "tags": ["Money"], "due_at": "2030-01-31T09:00:00+05:00", "recurrence": "monthly"}),
+    )
+    .await;
+    assert_ne!(r.is_error, Some(true), "{}", text_of(&r));
+    assert!(text_of(&r).contains("high priority"), "{}", text_of(&r));
+    call(
+        &client,
+        "add_task",
+        json!({"title": "Water plants", "tags": ["home"]}),
+    )
+    .await;
+    let r = call(
+        &client,
+        "add_task",
+        json!({"title": "x", "priority": "urgent"}),
+    )
+    .await;
+    assert_eq!(r.is_error, Some(true));
+    assert!(text_of(&r).contains("priority"), "{}", text_of(&r));
+    assert_eq!(
+        app.tasks(&a).await.len(),
+        2,
+        "the refused call created nothing"
+    );
+
+    let r = call(&client, "list_tasks", json!({"tag": "money"})).await;
+    let tasks = value_of(&r)["tasks"].clone();
+    assert_eq!(tasks.as_array().map(Vec::len), Some(1), "{tasks}");
+    assert_eq!(tasks[0]["priority"], "high");
+    assert_eq!(tasks[0]["tags"], json!(["money"]));
+    assert_eq!(tasks[0]["recurrence"], "monthly");
+    let r = call(
+        &client,
+        "list_tasks",
+        json!({"sort": "priority", "search": "plants rent"}),
+    )
+    .await;
+    assert_eq!(value_of(&r)["tasks"], json!([]), "every word must occur");
+    let r = call(&client, "list_tasks", json!({"sort": "due"})).await;
+    let ids: Vec<i64> = value_of(&r)["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .filter_map(|t| t["id"].as_i64())
+        .collect();
+    assert_eq!(ids, [1, 2], "dated first");
+
+    let r = call(
+        &client,
+        "update_task",
+        json!({"task_id": 2, "priority": "low", "due_at": "2030-02-01T10:00:00Z"}),
+    )
+    .await;
+    assert_ne!(r.is_error, Some(true), "{}", text_of(&r));
+    let r = call(&client, "complete_task", json!({"task_id": 1})).await;
+    let done = value_of(&r);
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["next_task_id"], 3);
+    assert!(
+        text_of(&r).contains("next one is task 3"),
+        "{}",
+        text_of(&r)
+    );
+    let next = app
+        .tasks(&a)
+        .await
+        .into_iter()
+        .find(|t| t["id"] == 3)
+        .expect("next occurrence");
+    assert_eq!(
+        (next["title"].as_str(), next["completed"].as_bool()),
+        (Some("Pay rent"), Some(false))
+    );
+    client.cancel().await.unwrap();
+    app.finish().await;
+}
+
+db_tests!(task_details_through_the_tools);

@@ -114,7 +114,10 @@ impl OpenAiModel {
         max_turns: usize,
     ) -> Result<TurnOutput, AgentError> {
         let tool_defs = tool_definitions(tools).await?;
-        let mut messages = vec![system(SYSTEM_PROMPT)];
+        let mut messages = vec![system(&crate::prompt::with_clock(
+            SYSTEM_PROMPT,
+            chrono::Utc::now(),
+        ))];
         messages.extend(history_messages(history));
         let mut turn = Turn {
             messages,
