@@ -5,14 +5,14 @@
 import { $, el, mountIcons } from "./js/dom.js";
 import { currentLocale, hasCatalogue, loadLocale, pickLocale, t, translateDom } from "./js/i18n.js";
 import {
-  ApiError, accessToken, connection, describeError, forgetSession, onSignedOut, probe, publicRequest, setAccessToken,
+  ApiError, accessToken, connection, describeError, forgetSession, onSignedOut, probe, publicRequest, request, setAccessToken,
 } from "./js/api.js";
-import { on, state } from "./js/state.js";
+import { on, state, userPath } from "./js/state.js";
 import { initChat, reloadAfterReconnect, resetChat, showBanner, showNewThread } from "./js/chat.js";
 import { announce, initThreads, loadThreads } from "./js/threads.js";
 import { initTasks, loadTasks, resetTasks } from "./js/tasks.js";
 import { initVoice, stopVoice } from "./js/voice.js";
-import { initReminders, syncTimezone } from "./js/reminders.js";
+import { initReminders, syncSettings } from "./js/reminders.js";
 
 let config = { chatkit_domain_key: null, locales: ["en"] };
 
@@ -107,12 +107,18 @@ function initLanguagePicker() {
   select.replaceChildren(...config.locales.map((code) => el("option", { value: code, lang: code, textContent: endonym(code) })));
   select.value = currentLocale();
   select.parentElement.hidden = config.locales.length < 2;
-  select.addEventListener("change", () => {
-    store(localStorage, LOCALE_KEY, select.value);
-    // the page is rebuilt in the new language; what the user was writing survives the reload
-    store(sessionStorage, DRAFT_KEY, $("message").value || null);
-    location.reload();
-  });
+  select.addEventListener("change", () => switchLocale(select.value, true));
+}
+
+/** Rebuilds the page in `locale`, kept in this browser and (when `save`) for the account. */
+async function switchLocale(locale, save) {
+  store(localStorage, LOCALE_KEY, locale);
+  if (save && state.user) {
+    await request(userPath("/settings"), { method: "PUT", body: { locale } }).catch(() => {});
+  }
+  // what the user was writing survives the reload
+  store(sessionStorage, DRAFT_KEY, $("message").value || null);
+  location.reload();
 }
 
 function restoreDraft() {
@@ -213,7 +219,12 @@ function enterApp() {
   }
   loadTasks();
   restoreDraft();
-  syncTimezone();
+  syncSettings({
+    localChoice: stored(localStorage, LOCALE_KEY),
+    locales: config.locales,
+    // the account's language, chosen on another device: adopt it here (the draft survives)
+    adopt: (locale) => switchLocale(locale, false),
+  });
 }
 
 // drawers (conversations and tasks become drawers on narrow screens) -------------------------

@@ -3,7 +3,7 @@
 // time zone sent to the server so that due dates and repetitions follow the user's clock.
 
 import { $ } from "./dom.js";
-import { t } from "./i18n.js";
+import { currentLocale, t } from "./i18n.js";
 import { request } from "./api.js";
 import { on, state, userPath } from "./state.js";
 import { formatDue } from "./taskmeta.js";
@@ -33,13 +33,16 @@ function check() {
   }
 }
 
-/** Tells the server the browser's time zone when it differs from the stored one. */
-export async function syncTimezone() {
+/** Tells the server the browser's time zone when it differs from the stored one, and adopts the
+ *  account's UI language when this browser has no choice of its own. */
+export async function syncSettings({ localChoice, locales, adopt }) {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  if (!state.user || !zone) return;
+  if (!state.user) return;
   try {
     const { data } = await request(userPath("/settings"));
-    if (data && data.timezone !== zone) await request(userPath("/settings"), { method: "PUT", body: { timezone: zone } });
+    if (!data) return;
+    if (zone && data.timezone !== zone) await request(userPath("/settings"), { method: "PUT", body: { timezone: zone } });
+    if (data.locale && !localChoice && data.locale !== currentLocale() && locales.includes(data.locale)) adopt(data.locale);
   } catch {
     // not essential: due dates stay correct as instants; repetitions use the stored zone
   }

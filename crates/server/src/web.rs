@@ -32,7 +32,7 @@ pub struct PublicConfig {
 }
 
 /// The locales of the embedded UI catalogues: adding a language is adding its file.
-fn ui_locales() -> Vec<String> {
+pub(crate) fn ui_locales() -> Vec<String> {
     let mut out: Vec<String> = Assets::iter()
         .filter_map(|path| {
             path.strip_prefix("i18n/")

@@ -307,7 +307,36 @@ async fn completing_a_recurring_task_creates_the_next_occurrence(db: Db) {
     let (_, s) = app
         .call(Method::GET, &settings, Some(&user.jwt), None)
         .await;
-    assert_eq!(s["timezone"], "Asia/Karachi");
+    assert_eq!(
+        (s["timezone"].as_str(), s["locale"].clone()),
+        (Some("Asia/Karachi"), Value::Null)
+    );
+    let (status, s) = app
+        .call(
+            Method::PUT,
+            &settings,
+            Some(&user.jwt),
+            Some(json!({"locale": "ur"})),
+        )
+        .await;
+    assert_eq!(
+        (status, s["locale"].as_str(), s["timezone"].as_str()),
+        (200, Some("ur"), Some("Asia/Karachi"))
+    );
+    for bad in [
+        json!({"locale": "fr"}),
+        json!({}),
+        json!({"locale": "ur", "theme": "dark"}),
+    ] {
+        let (status, err) = app
+            .call(Method::PUT, &settings, Some(&user.jwt), Some(bad.clone()))
+            .await;
+        assert!(status == 422 || status == 400, "{bad}: {status} {err}");
+    }
+    let (_, s) = app
+        .call(Method::GET, &settings, Some(&user.jwt), None)
+        .await;
+    assert_eq!(s["locale"], "ur", "refused changes changed nothing");
 
     // 31 January 09:00 in Karachi, monthly → 28 February 09:00 Karachi (04:00 UTC)
     let (_, t) = post(

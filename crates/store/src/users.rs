@@ -29,6 +29,7 @@ impl Store {
             created_at: Set(at),
             updated_at: Set(at),
             timezone: Set(None),
+            locale: Set(None),
         };
         users::Entity::insert(model)
             .exec_with_returning(&self.db)
@@ -82,6 +83,7 @@ impl Store {
                 created_at: Set(at),
                 updated_at: Set(at),
                 timezone: Set(None),
+                locale: Set(None),
             };
             match users::Entity::insert(model)
                 .on_conflict_do_nothing_on([users::Column::Id])
@@ -122,6 +124,29 @@ impl Store {
             .col_expr(
                 users::Column::Timezone,
                 sea_orm::sea_query::Expr::value(tz.name()),
+            )
+            .filter(users::Column::Id.eq(user_id))
+            .exec(&self.db)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// The user's chosen UI language, if any.
+    pub async fn user_locale(&self, user_id: &str) -> Result<Option<String>, StoreError> {
+        let user = users::Entity::find_by_id(user_id.to_owned())
+            .one(&self.db)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(user.and_then(|u| u.locale))
+    }
+
+    /// Keeps the user's UI language (validated by the caller against the shipped catalogues).
+    pub async fn set_user_locale(&self, user_id: &str, locale: &str) -> Result<(), StoreError> {
+        users::Entity::update_many()
+            .col_expr(
+                users::Column::Locale,
+                sea_orm::sea_query::Expr::value(locale),
             )
             .filter(users::Column::Id.eq(user_id))
             .exec(&self.db)

@@ -3,7 +3,7 @@
 // direction from their own text, the layout holds at desktop and phone sizes, and the voice
 // controls appear only where they can work.
 import assert from "node:assert/strict";
-import { DESKTOP, PHONE, assertChatInView, send, shot, signUp } from "../lib/harness.mjs";
+import { DESKTOP, PHONE, assertChatInView, send, shot, signIn, signUp } from "../lib/harness.mjs";
 
 export const title = "Urdu: RTL UI from the browser language, language switch, bubble direction, voice controls";
 
@@ -17,7 +17,7 @@ export async function run({ newPage, step }) {
   assert.deepEqual(await pageDir(page), ["ur", "rtl"]);
   assert.equal(await page.getByTestId("auth-submit").textContent(), "سائن اِن کریں");
   assert.equal(await page.getByTestId("language").inputValue(), "ur");
-  await signUp(page, "اردو صارف");
+  const email = await signUp(page, "اردو صارف");
 
   step("the Nastaliq font is available for Urdu text");
   const faces = await page.evaluate(async () => (await document.fonts.load('16px "Noto Nastaliq Urdu"', "کام")).length);
@@ -58,6 +58,15 @@ export async function run({ newPage, step }) {
   assert.deepEqual(await pageDir(page), ["en", "ltr"], "the choice outlives a reload");
   await page.getByTestId("language").selectOption("ur");
   await page.waitForFunction(() => document.documentElement.lang === "ur");
+
+  step("the choice belongs to the account: another browser (English) signs in and gets Urdu");
+  const other = await newPage({ viewport: DESKTOP, locale: "en-US" });
+  await other.getByTestId("auth-submit").waitFor();
+  assert.deepEqual(await pageDir(other), ["en", "ltr"]);
+  await signIn(other, email);
+  await other.waitForFunction(() => document.documentElement.lang === "ur", null, { timeout: 15000 });
+  await other.getByTestId("message").waitFor();
+  assert.deepEqual(await pageDir(other), ["ur", "rtl"]);
 
   step("phone size in Urdu: drawers closed, composer and reply in view");
   const phone = await newPage({ viewport: PHONE, locale: "ur-PK" });

@@ -432,16 +432,38 @@ pub async fn due_tasks(
     Ok(Json(tasks.into_iter().map(TaskDto::from).collect()))
 }
 
-/// The user's settings that shape due dates and recurrence.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+/// The user's settings: the time zone of due dates and repetitions, and the UI language.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TaskSettings {
-    /// IANA time zone name, e.g. `Asia/Karachi` (the web UI sends the browser's).
-    #[schema(example = "Asia/Karachi", max_length = 64)]
+    /// IANA time zone name, e.g. `Asia/Karachi` (UTC until set; the web UI sends the browser's).
+    #[schema(example = "Asia/Karachi")]
     pub timezone: String,
+    /// The UI language the user chose (one of /api/config `locales`); null = the browser's.
+    pub locale: Option<String>,
 }
 
-/// Your time zone (UTC until set).
+/// Settings to change (at least one).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsUpdate {
+    #[serde(default)]
+    #[schema(example = "Asia/Karachi", max_length = 64)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    #[schema(example = "ur", max_length = 16)]
+    pub locale: Option<String>,
+}
+
+async fn settings_of(state: &AppState, user_id: &str) -> ApiResult<TaskSettings> {
+    let tz = state.store.user_timezone(user_id).await?;
+    let locale = state.store.user_locale(user_id).await?;
+    Ok(TaskSettings {
+        timezone: tz.name().to_owned(),
+        locale,
+    })
+}
+
+/// Your time zone (UTC until set) and UI language.
 #[utoipa::path(get, path = "/api/{user_id}/settings", tag = "tasks", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "Your user id")),
     responses(
@@ -456,16 +478,13 @@ pub async fn get_settings(
     ApiPath(user_id): ApiPath<String>,
 ) -> ApiResult<Json<TaskSettings>> {
     user.require_self(&user_id)?;
-    let tz = state.store.user_timezone(&user.id).await?;
-    Ok(Json(TaskSettings {
-        timezone: tz.name().to_owned(),
-    }))
+    Ok(Json(settings_of(&state, &user.id).await?))
 }
 
-/// Set your time zone.
+/// Set your time zone and/or UI language.
 #[utoipa::path(put, path = "/api/{user_id}/settings", tag = "tasks", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "Your user id")),
-    request_body = TaskSettings,
+    request_body = SettingsUpdate,
     responses(
         (status = 200, description = "Saved", body = TaskSettings),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
@@ -473,19 +492,41 @@ pub async fn get_settings(
         (status = 403, description = "user_id is not you", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 422, description = "Unknown time zone", body = ErrorBody),
+        (status = 422, description = "Unknown time zone or language", body = ErrorBody),
     ))]
 pub async fn put_settings(
     user: AuthUser,
     State(state): State<AppState>,
     ApiPath(user_id): ApiPath<String>,
-    ApiJson(req): ApiJson<TaskSettings>,
+    ApiJson(req): ApiJson<SettingsUpdate>,
 ) -> ApiResult<Json<TaskSettings>> {
     user.require_self(&user_id)?;
-    let tz =
-        todobot_store::parse_timezone(&req.timezone).map_err(|e| ApiError::field("timezone", e))?;
-    state.store.set_user_timezone(&user.id, tz).await?;
-    Ok(Json(TaskSettings {
-        timezone: tz.name().to_owned(),
-    }))
+    let mut errors = FieldErrors::new();
+    let tz = req
+        .timezone
+        .as_deref()
+        .and_then(|t| errors.check("timezone", todobot_store::parse_timezone(t)));
+    let locale = req.locale.as_deref().map(str::trim).and_then(|l| {
+        let known = crate::web::ui_locales().iter().any(|k| k == l);
+        let checked = if known {
+            Ok(l.to_owned())
+        } else {
+            Err(format!(
+                "locale must be one of {}",
+                crate::web::ui_locales().join(", ")
+            ))
+        };
+        errors.check("locale", checked)
+    });
+    if req.timezone.is_none() && req.locale.is_none() {
+        errors.add("body", "give timezone and/or locale");
+    }
+    errors.into_result().map_err(ApiError::Validation)?;
+    if let Some(tz) = tz {
+        state.store.set_user_timezone(&user.id, tz).await?;
+    }
+    if let Some(locale) = locale {
+        state.store.set_user_locale(&user.id, &locale).await?;
+    }
+    Ok(Json(settings_of(&state, &user.id).await?))
 }

@@ -17,6 +17,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// IANA time zone name (e.g. `Asia/Karachi`), for due dates and recurrence; `None` = UTC.
     pub timezone: Option<String>,
+    /// The UI language the user chose (`en`, `ur`, …); `None` = the browser's.
+    pub locale: Option<String>,
     pub updated_at: DateTimeUtc,
 }
 

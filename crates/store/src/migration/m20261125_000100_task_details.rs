@@ -1,4 +1,5 @@
-//! Priorities, tags, due dates, recurrence and completion times on tasks; a time zone per user.
+//! Priorities, tags, due dates, recurrence and completion times on tasks; a time zone and a UI
+//! language per user.
 //! Forward-only and additive: existing tasks get priority `medium`, no tags, no due date.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -21,6 +22,7 @@ enum Tasks {
 enum Users {
     Table,
     Timezone,
+    Locale,
 }
 
 #[async_trait::async_trait]
@@ -44,14 +46,19 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .add_column(string_len_null(Users::Timezone, 64))
-                    .to_owned(),
-            )
-            .await?;
+        for mut column in [
+            string_len_null(Users::Timezone, 64).to_owned(),
+            string_len_null(Users::Locale, 16).to_owned(),
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Users::Table)
+                        .add_column(&mut column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .create_index(
                 Index::create()
