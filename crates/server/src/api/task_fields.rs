@@ -105,6 +105,31 @@ pub enum StatusParam {
     Completed,
 }
 
+/// Parameters that take a value refuse an empty one (`?due_before=`), which the form decoder would
+/// otherwise read as absent; only `q` may be empty (no search).
+pub fn refuse_empty(raw: &str) -> Result<(), FieldErrors> {
+    const NEEDS_VALUE: [&str; 10] = [
+        "status",
+        "priority",
+        "tag",
+        "due_before",
+        "due_after",
+        "overdue",
+        "sort",
+        "order",
+        "limit",
+        "offset",
+    ];
+    let mut errors = FieldErrors::new();
+    for pair in raw.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if value.is_empty() && NEEDS_VALUE.contains(&key) {
+            errors.add(key, format!("{key} needs a value"));
+        }
+    }
+    errors.into_result()
+}
+
 /// Values of a repeatable parameter, each possibly comma separated.
 fn values(raw: &[String]) -> impl Iterator<Item = &str> {
     raw.iter()

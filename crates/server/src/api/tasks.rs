@@ -227,10 +227,11 @@ pub async fn list_tasks(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Vec<TaskDto>>> {
     user.require_self(&user_id)?;
-    let params: ListParams =
-        serde_html_form::from_str(raw.as_deref().unwrap_or("")).map_err(|e| {
-            ApiError::bad_request("INVALID_QUERY", format!("Invalid query string: {e}"))
-        })?;
+    let raw = raw.unwrap_or_default();
+    task_fields::refuse_empty(&raw).map_err(ApiError::Validation)?;
+    let params: ListParams = serde_html_form::from_str(&raw).map_err(|e| {
+        ApiError::bad_request("INVALID_QUERY", format!("Invalid query string: {e}"))
+    })?;
     let query = params.into_query().map_err(ApiError::Validation)?;
     let tasks = state.store.query_tasks(&user.id, &query).await?;
     Ok(Json(tasks.into_iter().map(TaskDto::from).collect()))
