@@ -11,9 +11,7 @@ fn priority(raw: Option<&str>) -> Result<Option<Priority>, String> {
 }
 
 fn instant(field: &str, raw: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(raw.trim())
-        .map(|d| d.with_timezone(&Utc))
-        .map_err(|_| format!("{field} must be an RFC 3339 date-time with an offset, e.g. 2026-12-04T17:00:00+05:00"))
+    todobot_store::parse_instant(field, raw)
 }
 
 fn tags(raw: Option<&Vec<String>>) -> Result<Option<Vec<String>>, String> {

@@ -31,7 +31,7 @@ pub use oauth::{Connection, NewGrant, OauthClient, OauthGrant, PersonalAccessTok
 pub use sessions::Session;
 pub use task_details::{
     MAX_TAGS, Priority, Recurrence, SortKey, TaskDetails, decode_tags, normalize_tag,
-    normalize_tags, parse_timezone,
+    normalize_tags, parse_instant, parse_timezone,
 };
 pub use tasks::{Completion, StatusFilter, Task, TaskPatch, TaskQuery};
 pub use turns::TurnSlot;

@@ -136,6 +136,15 @@ impl std::str::FromStr for Recurrence {
     }
 }
 
+/// An RFC 3339 instant with its offset (`2026-12-04T17:00:00+05:00`), as UTC; the error names `field`.
+pub fn parse_instant(field: &str, raw: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| {
+            format!("{field} must be an RFC 3339 date-time, e.g. 2026-12-04T17:00:00+05:00")
+        })
+}
+
 /// A time zone by IANA name; unknown names are refused.
 pub fn parse_timezone(name: &str) -> Result<Tz, String> {
     name.trim()

@@ -48,10 +48,7 @@ pub fn recurrence(errors: &mut FieldErrors, raw: Option<&str>) -> Option<Recurre
 
 /// An RFC 3339 instant (`2026-12-01T17:00:00+05:00`).
 pub fn instant(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Option<DateTime<Utc>> {
-    let parsed = DateTime::parse_from_rfc3339(raw?.trim())
-        .map(|d| d.with_timezone(&Utc))
-        .map_err(|_| format!("{field} must be an RFC 3339 date-time, e.g. 2026-12-01T17:00:00Z"));
-    errors.check(field, parsed)
+    errors.check(field, todobot_store::parse_instant(field, raw?))
 }
 
 /// Query parameters of GET /api/{user_id}/tasks (`tag` and `priority` repeatable or comma separated).
