@@ -24,7 +24,10 @@ async function describe() {
     return;
   }
   const about = await res.json();
-  $("oauth-ask").textContent = t("oauth.ask", { client: about.client_name });
+  // a client identified by its metadata document URL: its site's host is shown next to the name
+  // it gives itself
+  const client = about.client_host ? `${about.client_name} (${about.client_host})` : about.client_name;
+  $("oauth-ask").textContent = t("oauth.ask", { client });
   $("oauth-who").textContent = t("oauth.signedInAs", { email: about.user.email });
   $("oauth-redirect").textContent = t("oauth.redirectNote", { host: about.redirect_host });
   $("oauth-signin").hidden = true;

@@ -192,6 +192,16 @@ pub struct Config {
     #[arg(long, env = "OAUTH_REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600)]
     pub oauth_refresh_token_ttl_secs: u64,
 
+    /// Accept an https URL as `client_id` (OAuth Client ID Metadata Documents): the document is
+    /// fetched from the client's site and validated, no registration needed.
+    #[arg(long, env = "OAUTH_CLIENT_ID_METADATA_DOCUMENTS", default_value_t = true, action = ArgAction::Set)]
+    pub oauth_client_id_metadata_documents: bool,
+
+    /// Development and tests only: fetch client metadata documents from loopback, private and
+    /// link-local addresses too, over plain http as well (off: public https addresses only).
+    #[arg(long, env = "OAUTH_CIMD_ALLOW_PRIVATE", default_value_t = false, action = ArgAction::Set)]
+    pub oauth_cimd_allow_private: bool,
+
     /// Domain key for OpenAI's hosted ChatKit web component; when set the UI uses it.
     #[arg(long, env = "CHATKIT_DOMAIN_KEY")]
     pub chatkit_domain_key: Option<String>,
@@ -297,6 +307,12 @@ impl Config {
                     );
                 }
                 Some(_) => {}
+            }
+            if self.oauth_cimd_allow_private {
+                return Err(
+                    "OAUTH_CIMD_ALLOW_PRIVATE is for development and tests, not APP_ENV=production"
+                        .into(),
+                );
             }
         }
         if let Some(s) = &self.better_auth_secret

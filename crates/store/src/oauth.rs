@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
+    ActiveValue::Set,
+    ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, OnConflict},
 };
 
 use crate::{
@@ -92,6 +94,38 @@ impl Store {
         .await
         .map_err(StoreError::from)?;
         Ok(row.into())
+    }
+
+    /// Records (or refreshes) a client known by its metadata document under a derived `id`; the
+    /// first record's creation time is kept.
+    pub async fn upsert_oauth_client(
+        &self,
+        id: &str,
+        name: &str,
+        redirect_uris: &[String],
+    ) -> Result<OauthClient, StoreError> {
+        let uris = serde_json::to_string(redirect_uris)
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        oauth_clients::Entity::insert(oauth_clients::ActiveModel {
+            id: Set(id.to_owned()),
+            name: Set(crate::validate::truncate_chars(name, 200)),
+            redirect_uris: Set(uris),
+            created_at: Set(now()),
+        })
+        .on_conflict(
+            OnConflict::column(oauth_clients::Column::Id)
+                .update_columns([
+                    oauth_clients::Column::Name,
+                    oauth_clients::Column::RedirectUris,
+                ])
+                .to_owned(),
+        )
+        .exec(&self.db)
+        .await
+        .map_err(StoreError::from)?;
+        self.find_oauth_client(id)
+            .await?
+            .ok_or_else(|| StoreError::Internal("upserted client not found".into()))
     }
 
     pub async fn find_oauth_client(&self, id: &str) -> Result<Option<OauthClient>, StoreError> {

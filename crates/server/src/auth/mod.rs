@@ -115,6 +115,8 @@ pub struct AuthService {
     /// Proxies in front of the server that append to X-Forwarded-For (TRUSTED_PROXY_HOPS).
     pub trusted_proxy_hops: usize,
     verified: TokenCache,
+    /// Validated client metadata documents (OAuth clients identified by a URL).
+    pub cimd: oauth::cimd::Cache,
 }
 
 fn now_unix() -> u64 {
@@ -179,6 +181,7 @@ impl AuthService {
             trust_proxy_headers: config.trust_proxy_headers,
             trusted_proxy_hops: config.resilience.trusted_proxy_hops.max(1),
             verified: TokenCache::new(TOKEN_CACHE_CAPACITY),
+            cimd: oauth::cimd::Cache::default(),
         })
     }
 

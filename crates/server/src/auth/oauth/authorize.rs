@@ -15,8 +15,8 @@ use serde_json::json;
 use todobot_store::{NewGrant, OauthClient};
 
 use super::{
-    OAuthError, SCOPE, hash_secret, is_our_resource, issuer_for, random_secret, register::loopback,
-    resource_for, with_query,
+    OAuthError, SCOPE, cimd, hash_secret, is_our_resource, issuer_for, random_secret,
+    register::loopback, resource_for, with_query,
 };
 use crate::{AppState, error::ApiError};
 
@@ -84,14 +84,21 @@ pub async fn validate(
 ) -> Result<Validated, Refusal> {
     let here = |d: &str| Refusal::Here(OAuthError::new("invalid_request", d));
     let client_id = param(params, "client_id").ok_or_else(|| here("client_id is required."))?;
-    let client = state
-        .store
-        .find_oauth_client(client_id)
+    let client = cimd::find_client(state, client_id)
         .await
-        .map_err(|e| Refusal::Here(e.into()))?
+        .map_err(Refusal::Here)?
         .ok_or_else(|| here("Unknown client_id."))?;
+    // a metadata document's redirect URIs match exactly; registered loopback ones on any port
+    let by_document = cimd::is_url_client_id(client_id);
+    let matches = |u: &String, r: &str| {
+        if by_document {
+            u == r
+        } else {
+            redirect_matches(u, r)
+        }
+    };
     let redirect_uri = match param(params, "redirect_uri") {
-        Some(r) if client.redirect_uris.iter().any(|u| redirect_matches(u, r)) => r.to_owned(),
+        Some(r) if client.redirect_uris.iter().any(|u| matches(u, r)) => r.to_owned(),
         Some(_) => return Err(here("redirect_uri is not registered for this client.")),
         None if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
         None => return Err(here("redirect_uri is required.")),
@@ -204,10 +211,16 @@ pub async fn describe(
         .ok()
         .and_then(|u| u.authority().map(|a| a.to_string()))
         .unwrap_or_default();
+    // a client known by its metadata document: its site's host is shown too (the name is its own)
+    let client_host = param(&params, "client_id")
+        .filter(|id| cimd::is_url_client_id(id))
+        .and_then(|id| id.parse::<axum::http::Uri>().ok())
+        .and_then(|u| u.host().map(str::to_owned));
     Ok(no_store(
         Json(json!({
-            "client_id": valid.client.id,
+            "client_id": param(&params, "client_id"),
             "client_name": valid.client.name,
+            "client_host": client_host,
             "redirect_host": redirect_host,
             "scope": SCOPE,
             "resource": valid.resource,

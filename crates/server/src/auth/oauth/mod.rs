@@ -5,6 +5,7 @@
 //! `todobot serve` and in `todobot mcp`) runs on every request.
 
 pub mod authorize;
+pub mod cimd;
 pub mod metadata;
 pub mod pat;
 pub mod register;

@@ -58,7 +58,9 @@ pub async fn token(
     body: Result<Form<Params>, FormRejection>,
 ) -> Result<Response, OAuthError> {
     let p = form(body)?;
-    let client_id = required(&p, "client_id")?;
+    // a URL client_id (metadata document) was recorded at authorization under a derived id
+    let client_key = super::cimd::client_key(required(&p, "client_id")?);
+    let client_id = client_key.as_str();
     if state.store.find_oauth_client(client_id).await?.is_none() {
         return Err(OAuthError::new("invalid_client", "Unknown client."));
     }
