@@ -6,6 +6,7 @@ pub mod auth;
 pub mod chat;
 pub mod chatkit;
 pub mod config;
+pub mod cors;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -21,13 +22,12 @@ use anyhow::Context;
 use axum::{
     Router,
     extract::{DefaultBodyLimit, FromRef},
-    http::{HeaderName, HeaderValue, Method, header},
+    http::{HeaderName, HeaderValue, header},
     routing::get,
 };
 use todobot_store::{DbOptions, Store};
 use tokio::net::TcpListener;
 use tower_http::{
-    cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
     trace::TraceLayer,
@@ -210,46 +210,6 @@ pub async fn build_state_for(config: Config, role: Role) -> anyhow::Result<AppSt
     })
 }
 
-fn cors_layer(config: &Config) -> Option<CorsLayer> {
-    let origins: Vec<HeaderValue> = config
-        .cors_origins
-        .iter()
-        .map(|o| o.trim().trim_end_matches('/'))
-        .filter(|o| !o.is_empty())
-        .filter_map(|o| HeaderValue::from_str(o).ok())
-        .collect();
-    if origins.is_empty() {
-        return None;
-    }
-    Some(
-        CorsLayer::new()
-            .allow_origin(AllowOrigin::list(origins))
-            .allow_methods([
-                Method::GET,
-                Method::POST,
-                Method::PUT,
-                Method::PATCH,
-                Method::DELETE,
-                Method::OPTIONS,
-            ])
-            .allow_headers([
-                header::AUTHORIZATION,
-                header::CONTENT_TYPE,
-                header::ACCEPT,
-                HeaderName::from_static("mcp-protocol-version"),
-                HeaderName::from_static("mcp-session-id"),
-            ])
-            .expose_headers([
-                HeaderName::from_static("set-auth-token"),
-                HeaderName::from_static("set-auth-jwt"),
-                HeaderName::from_static("x-request-id"),
-                header::RETRY_AFTER,
-            ])
-            .allow_credentials(true)
-            .max_age(Duration::from_secs(600)),
-    )
-}
-
 /// Content-Security-Policy of the API docs (Swagger UI: its own scripts only, inline styles).
 pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
      img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; \
@@ -278,28 +238,30 @@ pub fn router(state: AppState) -> Router {
         .merge(api::chat::router())
         .merge(api::transcribe::router(&state.config))
         .merge(chatkit::router())
-        .merge(auth::oauth::router())
+        .merge(auth::oauth::pat::router())
         .route("/api/config", get(web::public_config));
     let mut app = Router::new()
         .merge(api)
-        .merge(mcp::router(&state))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if metrics_bind(&state.config).is_none() {
         app = app.route("/metrics", get(metrics::render));
     }
-    let mut app = app
-        .merge(docs_router())
-        .fallback(web::fallback)
+    let mut app = app.merge(docs_router()).fallback(web::fallback);
+    if let Some(cors) = cors::app_layer(&state.config) {
+        app = app.layer(cors);
+    }
+    // merged after the app's CORS layer: each brings its own policy (see `cors`)
+    let app = app
+        .merge(mcp::router(&state))
+        .merge(auth::oauth::public_router())
+        .merge(auth::oauth::consent_router())
         .layer(axum::middleware::from_fn_with_state(
             state.auth.clone(),
             auth::csrf::guard,
         ))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn(metrics::track));
-    if let Some(cors) = cors_layer(&state.config) {
-        app = app.layer(cors);
-    }
     let request_id = HeaderName::from_static("x-request-id");
     app.layer(SetResponseHeaderLayer::if_not_present(
         header::X_CONTENT_TYPE_OPTIONS,

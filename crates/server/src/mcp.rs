@@ -145,15 +145,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
         &oauth::configured_resource(&state.config),
         &state.config.mcp_allowed_origins,
     ));
+    let origins = Arc::new(origins);
     let g = Guard {
         auth: state.auth.clone(),
         config: state.config.clone(),
         allowed_hosts: Arc::new(allowed),
-        allowed_origins: Arc::new(origins),
+        allowed_origins: origins.clone(),
     };
+    // CORS outside the guard: a preflight carries no token, and the origins are the guard's own
     Router::new()
         .nest_service("/mcp", service)
         .layer(axum::middleware::from_fn_with_state(g, guard))
+        .layer(crate::cors::mcp_layer(origins))
 }
 
 /// Runs `todobot mcp`: the MCP service alone (its own Deployment), with health and metrics.
@@ -178,7 +181,7 @@ pub fn mcp_only_router(state: AppState) -> Router {
     metrics::handle();
     let mut app = Router::new()
         .merge(router(&state))
-        .merge(oauth::metadata::resource_router())
+        .merge(oauth::metadata::resource_router().layer(crate::cors::public_layer()))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if crate::metrics_bind(&state.config).is_none() {

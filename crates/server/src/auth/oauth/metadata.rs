@@ -37,10 +37,6 @@ fn cacheable(body: serde_json::Value) -> Response {
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),
     );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
     res
 }
 
@@ -80,7 +76,8 @@ pub async fn authorization_server(State(state): State<AppState>, headers: Header
     }))
 }
 
-/// The resource metadata routes (served by `todobot serve` and `todobot mcp`).
+/// The resource metadata routes (served by `todobot serve` and `todobot mcp`; CORS is added by
+/// the caller: [`crate::cors::public_layer`]).
 pub fn resource_router() -> Router<AppState> {
     Router::new()
         .route(

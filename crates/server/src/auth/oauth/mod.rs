@@ -218,19 +218,26 @@ pub fn with_query(uri: &str, params: &[(&str, &str)]) -> String {
     out
 }
 
-/// The OAuth routes of `todobot serve` (the authorization server and the resource metadata).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .merge(metadata::router())
+/// The public OAuth endpoints of `todobot serve` (discovery, registration, token, revocation):
+/// not cookie-authenticated, so any origin may call them (CORS `*`, no credentials) — browser-based
+/// MCP clients run on other origins.
+pub fn public_router() -> Router<AppState> {
+    metadata::router()
         .route("/oauth/register", post(register::register))
+        .route("/oauth/token", post(token::token))
+        .route("/oauth/revoke", post(token::revoke))
+        .layer(crate::cors::public_layer())
+}
+
+/// The authorization endpoint and the consent page's API: they act on the signed-in user's
+/// session and are never CORS-enabled.
+pub fn consent_router() -> Router<AppState> {
+    Router::new()
         .route("/oauth/authorize", get(authorize::authorize))
         .route(
             "/api/oauth/authorize",
             get(authorize::describe).post(authorize::decide),
         )
-        .route("/oauth/token", post(token::token))
-        .route("/oauth/revoke", post(token::revoke))
-        .merge(pat::router())
 }
 
 #[cfg(test)]
