@@ -60,7 +60,8 @@ pub enum ActionStatus {
     Updated,
 }
 
-/// Result of add/complete/delete/update.
+/// Result of add/complete/delete/update. Optional fields are absent rather than null, so the
+/// output schemas have no nullable `type` arrays (which the Inspector flags as unportable).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 pub struct TaskActionResult {
     pub task_id: i64,
@@ -68,9 +69,11 @@ pub struct TaskActionResult {
     pub title: String,
     /// Completing a recurring task created its next occurrence: that task's number…
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "i64")]
     pub next_task_id: Option<i64>,
     /// …and its due date-time (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub next_due_at: Option<String>,
 }
 
@@ -87,9 +90,11 @@ pub struct TaskSummary {
     pub tags: Vec<String>,
     /// RFC 3339, when the task has a due date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub due_at: Option<String>,
     /// daily, weekdays, weekly or monthly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub recurrence: Option<String>,
     /// Pending and past its due date.
     #[serde(default)]
