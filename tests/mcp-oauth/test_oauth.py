@@ -93,6 +93,13 @@ async def call(auth: OAuthClientProvider, tool: str, args: dict):
             return await session.call_tool(tool, args)
 
 
+async def mcp_status(http: httpx.AsyncClient, access_token: str) -> int:
+    r = await http.post("/mcp", headers={"authorization": f"Bearer {access_token}",
+                                         "accept": "application/json, text/event-stream"},
+                        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    return r.status_code
+
+
 async def main() -> None:
     email = f"sdk-{uuid.uuid4().hex[:10]}@example.com"
     async with httpx.AsyncClient(base_url=BASE) as http:
@@ -118,12 +125,22 @@ async def main() -> None:
         assert browser.visits == 1, "refreshing must not need the browser"
 
         print("3. the user revokes the client in the settings API: it stops at once")
+        # a fresh access token (well within its lifetime) and refresh token, as the client would hold them
+        r = await http.post("/oauth/token", data={"grant_type": "refresh_token", "client_id": storage.client.client_id,
+                                                  "refresh_token": storage.tokens.refresh_token})
+        assert r.status_code == 200, r.text
+        fresh = r.json()
+        assert await mcp_status(http, fresh["access_token"]) == 200
         r = await http.get("/api/account/connections", headers={"authorization": f"Bearer {session_token}"})
         [connection] = r.json()
         assert connection["client_name"] == CLIENT_NAME
         r = await http.delete(f"/api/account/connections/{connection['id']}",
                               headers={"authorization": f"Bearer {session_token}"})
         assert r.status_code == 204
+        assert await mcp_status(http, fresh["access_token"]) == 401, "an unexpired access token still works"
+        r = await http.post("/oauth/token", data={"grant_type": "refresh_token", "client_id": storage.client.client_id,
+                                                  "refresh_token": fresh["refresh_token"]})
+        assert r.status_code == 400 and r.json()["error"] == "invalid_grant", r.text
         browser.allowed = False
         try:
             await call(auth, "list_tasks", {})
@@ -131,10 +148,6 @@ async def main() -> None:
             print(f"   refused as expected: {type(e).__name__}")
         else:
             raise AssertionError("a revoked client still works")
-        r = await http.post("/mcp", headers={"authorization": f"Bearer {storage.tokens.access_token}",
-                                             "accept": "application/json, text/event-stream"},
-                            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
-        assert r.status_code == 401, r.status_code
     print("mcp-oauth: all passed")
 
 
