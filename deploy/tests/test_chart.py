@@ -283,6 +283,7 @@ def test_values_reach_the_app():
         "ACCESS_TOKEN_TTL_SECS": "600",
         "SESSION_TTL_SECS": "86400",
         "OAUTH_REFRESH_TOKEN_TTL_SECS": "172800",
+        "OAUTH_CLIENT_ID_METADATA_DOCUMENTS": "false",
         "MCP_PUBLIC_URL": "https://todo.example.com/mcp",
         "MCP_ALLOWED_ORIGINS": "https://inspector.example.com",
         "SIGNIN_MAX_PER_CLIENT": "11",
