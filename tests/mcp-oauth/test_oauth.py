@@ -1,17 +1,25 @@
 """End to end with the official Python MCP SDK's OAuth client: knowing only the /mcp URL, it
 discovers the authorization server, registers, sends the user through the real consent page (in
 headless Chromium), calls the tools, refreshes its access token, and stops working once the user
-revokes it in the settings API."""
+revokes it in the settings API. Then a client identified by a Client ID Metadata Document URL
+(served here; the server runs with OAUTH_CIMD_ALLOW_PRIVATE for that) goes through the same
+consent page without registering."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import http.server
+import json
 import os
+import secrets
 import subprocess
 import sys
+import threading
 import uuid
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
 from mcp import ClientSession
@@ -23,6 +31,8 @@ HERE = Path(__file__).resolve().parent
 BASE = os.environ["TODOBOT_BASE"]
 CLIENT_NAME = "SDK e2e client"
 PASSWORD = "correct horse battery"
+CIMD_CLIENT_NAME = "Metadata document e2e client"
+CIMD_REDIRECT = "http://127.0.0.1:45679/callback"
 
 
 class MemoryStorage(TokenStorage):
@@ -100,6 +110,58 @@ async def mcp_status(http: httpx.AsyncClient, access_token: str) -> int:
     return r.status_code
 
 
+def serve_metadata_document() -> str:
+    """The client's own site: serves its Client ID Metadata Document; returns the document's URL."""
+    holder: dict[str, str] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            body = json.dumps({
+                "client_id": holder["url"], "client_name": CIMD_CLIENT_NAME,
+                "redirect_uris": [CIMD_REDIRECT], "grant_types": ["authorization_code", "refresh_token"],
+                "response_types": ["code"], "token_endpoint_auth_method": "none",
+            }).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    holder["url"] = f"http://127.0.0.1:{server.server_address[1]}/oauth/client.json"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return holder["url"]
+
+
+async def metadata_document_client(http: httpx.AsyncClient, email: str) -> None:
+    print("4. a client identified by its metadata document URL (no registration), consent in the browser")
+    client_id = serve_metadata_document()
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    asm = (await http.get("/.well-known/oauth-authorization-server")).json()
+    assert asm["client_id_metadata_document_supported"] is True, asm
+    url = f"{asm['authorization_endpoint']}?" + urlencode({
+        "response_type": "code", "client_id": client_id, "redirect_uri": CIMD_REDIRECT, "state": "cimd",
+        "code_challenge": challenge, "code_challenge_method": "S256", "resource": f"{BASE}/mcp"})
+    # the consent page names the client and the host of its document URL
+    out = await asyncio.to_thread(
+        subprocess.run,
+        ["node", str(HERE / "consent.mjs"), url, email, PASSWORD, f"{CIMD_CLIENT_NAME} (127.0.0.1)"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    q = parse_qs(urlparse(out.stdout.strip().splitlines()[-1]).query)
+    assert q.get("state") == ["cimd"], q
+    r = await http.post("/oauth/token", data={
+        "grant_type": "authorization_code", "client_id": client_id, "code": q["code"][0],
+        "code_verifier": verifier, "redirect_uri": CIMD_REDIRECT, "resource": f"{BASE}/mcp"})
+    assert r.status_code == 200, r.text
+    assert await mcp_status(http, r.json()["access_token"]) == 200
+
+
 async def main() -> None:
     email = f"sdk-{uuid.uuid4().hex[:10]}@example.com"
     async with httpx.AsyncClient(base_url=BASE) as http:
@@ -148,6 +210,7 @@ async def main() -> None:
             print(f"   refused as expected: {type(e).__name__}")
         else:
             raise AssertionError("a revoked client still works")
+        await metadata_document_client(http, email)
     print("mcp-oauth: all passed")
 
 
