@@ -250,3 +250,41 @@ async fn mcp_cors_follows_the_origin_allow_list() {
     assert_eq!(header(&res, "access-control-allow-origin"), None);
     app.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standalone_mcp_service_has_the_same_policy() {
+    let app = start().await;
+    // `todobot mcp`'s router, on the same state, served on its own port
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let router = todobot_server::mcp::mcp_only_router(app.state.clone());
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let ask = |path: &str, origin: &str| {
+        app.client
+            .request(Method::OPTIONS, format!("{base}{path}"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization")
+            .send()
+    };
+    let pre = ask("/.well-known/oauth-protected-resource/mcp", FOREIGN)
+        .await
+        .expect("preflight");
+    assert_eq!(
+        header(&pre, "access-control-allow-origin").as_deref(),
+        Some("*")
+    );
+    let pre = ask("/mcp", INSPECTOR).await.expect("preflight");
+    assert_eq!(
+        header(&pre, "access-control-allow-origin").as_deref(),
+        Some(INSPECTOR)
+    );
+    let pre = ask("/mcp", FOREIGN).await.expect("preflight");
+    assert_eq!(header(&pre, "access-control-allow-origin"), None);
+    server.abort();
+    app.finish().await;
+}
