@@ -58,6 +58,9 @@ async fn document(State(site): State<Site>, Path(name): Path<String>) -> Respons
     });
     match name.as_str() {
         "good.json" => {}
+        "fresh.json" => {
+            return ([(header::CACHE_CONTROL, "no-store")], axum::Json(doc)).into_response();
+        }
         "wrong-id.json" => doc["client_id"] = json!(format!("{}/good.json", site.base)),
         "secret.json" => doc["token_endpoint_auth_method"] = json!("client_secret_basic"),
         "bad-redirect.json" => doc["redirect_uris"] = json!(["http://evil.example/cb"]),
@@ -299,6 +302,17 @@ async fn the_code_flow_with_a_metadata_document(db: Db) {
     let code = consent(&app, &ann, &p).await;
     assert!(!code.is_empty());
     assert_eq!(site.fetches(), 1);
+
+    // a document served with `Cache-Control: no-store` is fetched for every request
+    let p = params(&site.url("fresh.json"), REDIRECT);
+    let (status, _, body) = authorize(&app, &p).await;
+    assert_eq!(status, 303, "{body}");
+    consent(&app, &ann, &p).await;
+    assert_eq!(
+        site.fetches(),
+        1 + 3,
+        "authorize, describe and decide each fetched it"
+    );
     app.finish().await;
 }
 

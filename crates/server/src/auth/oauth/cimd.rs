@@ -2,9 +2,9 @@
 //! the MCP authorization spec 2025-11-25 prefers): a `client_id` that is an https URL names a JSON
 //! document the client hosts. It is fetched (5 KiB, 5 s, no redirects, public addresses only
 //! unless OAUTH_CIMD_ALLOW_PRIVATE is set for development and tests), validated (its `client_id`
-//! is the URL, public client, redirect URIs), cached for a few minutes, and recorded as a client
-//! row under a derived id (`cimd-…`) so grants and the connections list work as for registered
-//! clients.
+//! is the URL, public client, redirect URIs), cached as its `Cache-Control` allows (5 minutes at
+//! most), and recorded as a client row under a derived id (`cimd-…`) so grants and the
+//! connections list work as for registered clients.
 
 use std::{
     collections::HashMap,
@@ -28,7 +28,8 @@ use crate::AppState;
 pub const MAX_DOCUMENT_BYTES: usize = 5 * 1024;
 /// Bound on fetching one document.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long a valid document is reused before it is fetched again.
+/// How long a valid document is reused at most before it is fetched again (less when its
+/// `Cache-Control` says so; never with `no-store` / `no-cache`).
 const CACHE_TTL: Duration = Duration::from_secs(300);
 /// Documents kept at most (expired ones are dropped first, then everything).
 const CACHE_MAX: usize = 1000;
@@ -52,7 +53,7 @@ pub fn client_key(client_id: &str) -> String {
     }
 }
 
-/// Validated documents by URL.
+/// Validated documents by URL, each with the instant it expires.
 #[derive(Default)]
 pub struct Cache(Mutex<HashMap<String, (Instant, Arc<OauthClient>)>>);
 
@@ -60,20 +61,44 @@ impl Cache {
     fn get(&self, url: &str) -> Option<Arc<OauthClient>> {
         let map = self.0.lock().ok()?;
         map.get(url)
-            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
+            .filter(|(until, _)| Instant::now() < *until)
             .map(|(_, c)| c.clone())
     }
 
-    fn put(&self, url: &str, client: Arc<OauthClient>) {
+    fn put(&self, url: &str, client: Arc<OauthClient>, ttl: Duration) {
+        if ttl.is_zero() {
+            return;
+        }
         let Ok(mut map) = self.0.lock() else { return };
         if map.len() >= CACHE_MAX {
-            map.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
+            let now = Instant::now();
+            map.retain(|_, (until, _)| now < *until);
             if map.len() >= CACHE_MAX {
                 map.clear();
             }
         }
-        map.insert(url.to_owned(), (Instant::now(), client));
+        map.insert(url.to_owned(), (Instant::now() + ttl, client));
     }
+}
+
+/// How long a document may be reused, from its `Cache-Control` (capped at [`CACHE_TTL`]).
+fn cache_ttl(cache_control: Option<&str>) -> Duration {
+    let Some(value) = cache_control else {
+        return CACHE_TTL;
+    };
+    let mut ttl = CACHE_TTL;
+    for directive in value.split(',').map(|d| d.trim().to_ascii_lowercase()) {
+        if directive == "no-store" || directive == "no-cache" {
+            return Duration::ZERO;
+        }
+        if let Some(secs) = directive
+            .strip_prefix("max-age=")
+            .and_then(|n| n.trim_matches('"').parse::<u64>().ok())
+        {
+            ttl = ttl.min(Duration::from_secs(secs));
+        }
+    }
+    ttl
 }
 
 fn refuse(description: impl Into<String>) -> OAuthError {
@@ -215,7 +240,8 @@ struct Document {
     client_secret: Option<serde_json::Value>,
 }
 
-async fn fetch(url: &Url, allow_private: bool) -> Result<Vec<u8>, OAuthError> {
+/// Fetches a document: its body and how long it may be cached.
+async fn fetch(url: &Url, allow_private: bool) -> Result<(Vec<u8>, Duration), OAuthError> {
     let failed = |d: &str| {
         refuse(format!(
             "The client's metadata document could not be fetched: {d}"
@@ -246,6 +272,11 @@ async fn fetch(url: &Url, allow_private: bool) -> Result<Vec<u8>, OAuthError> {
     {
         return Err(failed("larger than 5 KiB"));
     }
+    let ttl = cache_ttl(
+        res.headers()
+            .get(reqwest::header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok()),
+    );
     let mut body = Vec::new();
     while let Some(chunk) = res.chunk().await.map_err(|_| failed("reading it failed"))? {
         body.extend_from_slice(&chunk);
@@ -253,7 +284,7 @@ async fn fetch(url: &Url, allow_private: bool) -> Result<Vec<u8>, OAuthError> {
             return Err(failed("larger than 5 KiB"));
         }
     }
-    Ok(body)
+    Ok((body, ttl))
 }
 
 /// Validates a fetched document against the URL it came from.
@@ -322,7 +353,7 @@ pub async fn resolve(state: &AppState, url: &str) -> Result<Option<Arc<OauthClie
     if let Some(client) = state.auth.cimd.get(url) {
         return Ok(Some(client));
     }
-    let body = fetch(&parsed, allow_private).await?;
+    let (body, ttl) = fetch(&parsed, allow_private).await?;
     let client = validate(url, &body)?;
     let stored = state
         .store
@@ -332,7 +363,7 @@ pub async fn resolve(state: &AppState, url: &str) -> Result<Option<Arc<OauthClie
         created_at: stored.created_at,
         ..client
     });
-    state.auth.cimd.put(url, client.clone());
+    state.auth.cimd.put(url, client.clone(), ttl);
     Ok(Some(client))
 }
 
@@ -375,6 +406,20 @@ mod tests {
         for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
             assert!(is_public(ip.parse().expect("ip")), "{ip}");
         }
+    }
+
+    #[test]
+    fn cache_lifetimes() {
+        assert_eq!(cache_ttl(None), CACHE_TTL);
+        assert_eq!(
+            cache_ttl(Some("public, max-age=60")),
+            Duration::from_secs(60)
+        );
+        assert_eq!(cache_ttl(Some("max-age=86400")), CACHE_TTL);
+        assert_eq!(cache_ttl(Some("no-store")), Duration::ZERO);
+        assert_eq!(cache_ttl(Some("private, No-Cache")), Duration::ZERO);
+        assert_eq!(cache_ttl(Some("max-age=0")), Duration::ZERO);
+        assert_eq!(cache_ttl(Some("max-age=abc")), CACHE_TTL);
     }
 
     #[test]
