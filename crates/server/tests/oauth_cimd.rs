@@ -429,7 +429,26 @@ async fn private_addresses_are_refused_by_default(db: Db) {
     app.finish().await;
 }
 
+async fn fetches_per_host_are_limited(db: Db) {
+    let site = ClientSite::start().await;
+    let app = TestApp::start_with(db, |c| c.oauth_cimd_allow_private = true).await;
+    // a document that may not be cached: every authorization request fetches it
+    let p = params(&site.url("fresh.json"), REDIRECT);
+    let limit = todobot_server::auth::oauth::cimd::MAX_FETCHES_PER_HOST as usize;
+    for _ in 0..limit {
+        let (status, _, body) = authorize(&app, &p).await;
+        assert_eq!(status, 303, "{body}");
+    }
+    let (status, location, body) = authorize(&app, &p).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(location.is_empty());
+    assert_eq!(body["error"], "slow_down");
+    assert_eq!(site.fetches(), limit, "no fetch past the limit");
+    app.finish().await;
+}
+
 db_tests!(
+    fetches_per_host_are_limited,
     the_code_flow_with_a_metadata_document,
     bad_documents_are_refused,
     private_addresses_are_refused_by_default,

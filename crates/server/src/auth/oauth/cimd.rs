@@ -1,7 +1,8 @@
 //! Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document, the registration
 //! the MCP authorization spec 2025-11-25 prefers): a `client_id` that is an https URL names a JSON
 //! document the client hosts. It is fetched (5 KiB, 5 s, no redirects, public addresses only
-//! unless OAUTH_CIMD_ALLOW_PRIVATE is set for development and tests), validated (its `client_id`
+//! unless OAUTH_CIMD_ALLOW_PRIVATE is set for development and tests, 60 fetches per host per 5
+//! minutes), validated (its `client_id`
 //! is the URL, public client, redirect URIs), cached as its `Cache-Control` allows (5 minutes at
 //! most), and recorded as a client row under a derived id (`cimd-…`) so grants and the
 //! connections list work as for registered clients.
@@ -36,6 +37,9 @@ const CACHE_MAX: usize = 1000;
 /// Prefix of the stored id of a URL-identified client.
 pub const STORED_PREFIX: &str = "cimd-";
 const MAX_URL_LEN: usize = 2000;
+/// Fetches allowed per document host per window: todobot is not to be used to hammer a site.
+pub const MAX_FETCHES_PER_HOST: i64 = 60;
+const FETCH_WINDOW_SECS: i64 = 300;
 
 /// Whether a `client_id` names a metadata document (else it is a registered client's id).
 pub fn is_url_client_id(client_id: &str) -> bool {
@@ -342,6 +346,27 @@ fn validate(url: &str, body: &[u8]) -> Result<OauthClient, OAuthError> {
     })
 }
 
+/// Counts a fetch from the document's host; `slow_down` (429) past [`MAX_FETCHES_PER_HOST`].
+async fn limit_fetches(state: &AppState, url: &Url) -> Result<(), OAuthError> {
+    let host = url.host_str().unwrap_or_default();
+    let hits = state
+        .store
+        .rate_limit_hit(
+            &format!("oauth-cimd:host:{host}"),
+            FETCH_WINDOW_SECS,
+            chrono::Utc::now().timestamp(),
+        )
+        .await?;
+    if hits > MAX_FETCHES_PER_HOST {
+        tracing::warn!(%host, "oauth: metadata document fetch limit hit");
+        return Err(OAuthError::new(
+            "slow_down",
+            "Too many metadata document requests for this client's site. Please try again later.",
+        ));
+    }
+    Ok(())
+}
+
 /// The client a URL `client_id` names: from the cache, else fetched, validated and recorded.
 /// `Ok(None)` when documents are turned off (OAUTH_CLIENT_ID_METADATA_DOCUMENTS=false).
 pub async fn resolve(state: &AppState, url: &str) -> Result<Option<Arc<OauthClient>>, OAuthError> {
@@ -353,6 +378,7 @@ pub async fn resolve(state: &AppState, url: &str) -> Result<Option<Arc<OauthClie
     if let Some(client) = state.auth.cimd.get(url) {
         return Ok(Some(client));
     }
+    limit_fetches(state, &parsed).await?;
     let (body, ttl) = fetch(&parsed, allow_private).await?;
     let client = validate(url, &body)?;
     let stored = state
