@@ -2,9 +2,9 @@
 //! here, so that a wrong value is a tool error the model can correct (nothing is changed).
 
 use chrono::{DateTime, Utc};
-use todobot_store::{Priority, Recurrence, SortKey, StatusFilter, Task, TaskDetails, TaskQuery};
+use todobot_store::{Priority, Recurrence, SortKey, Task, TaskDetails, TaskQuery};
 
-use crate::params::{AddTaskParams, ListTasksParams, StatusParam, UpdateTaskParams};
+use crate::params::{AddTaskParams, ListTasksParams, UpdateTaskParams};
 
 fn priority(raw: Option<&str>) -> Result<Option<Priority>, String> {
     raw.map(str::parse).transpose()
@@ -61,11 +61,7 @@ pub fn for_update(p: &UpdateTaskParams) -> Result<todobot_store::TaskPatch, Stri
 
 /// The store query of a listing.
 pub fn for_list(p: &ListTasksParams) -> Result<TaskQuery, String> {
-    let status = match p.status.unwrap_or_default() {
-        StatusParam::All => StatusFilter::All,
-        StatusParam::Pending => StatusFilter::Pending,
-        StatusParam::Completed => StatusFilter::Completed,
-    };
+    let status = p.status.unwrap_or_default();
     let descending = match p.order.as_deref() {
         None => None,
         Some("asc") => Some(false),

@@ -13,9 +13,10 @@ mod tools;
 
 pub use client::{McpClient, McpClientError, ToolOutcome};
 pub use params::{
-    AddTaskParams, CompleteTaskParams, DeleteTaskParams, ListTasksParams, StatusParam,
-    UpdateTaskParams,
+    AddTaskParams, CompleteTaskParams, DeleteTaskParams, ListTasksParams, UpdateTaskParams,
 };
+/// The status filter of `list_tasks` (the store's one type, shared with REST and the planner).
+pub use todobot_store::StatusFilter;
 pub use tools::{ActionStatus, TaskActionResult, TaskList, TaskSummary, TodoTools};
 
 /// The authenticated user of an MCP request, inserted into the HTTP request's extensions by the

@@ -10,8 +10,9 @@ use rmcp::{
     model::JsonObject,
     schemars::{self, JsonSchema},
 };
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
+use todobot_store::StatusFilter;
 
 /// Arguments a call gave that the tool does not have.
 pub type Extra = Map<String, Value>;
@@ -84,16 +85,6 @@ pub struct AddTaskParams {
     pub extra: Extra,
 }
 
-/// Which tasks to list.
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum StatusParam {
-    #[default]
-    All,
-    Pending,
-    Completed,
-}
-
 /// Arguments of `list_tasks`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListTasksParams {
@@ -102,7 +93,7 @@ pub struct ListTasksParams {
     pub user_id: Option<String>,
     /// "all" (default), "pending" or "completed".
     #[serde(default)]
-    pub status: Option<StatusParam>,
+    pub status: Option<StatusFilter>,
     /// Only tasks of this priority.
     #[serde(default)]
     #[schemars(with = "Option<PriorityArg>")]

@@ -7,13 +7,13 @@ use rmcp::{
     tool, tool_handler, tool_router,
 };
 use serde::{Deserialize, Serialize};
-use todobot_store::{Priority, Store, StoreError, Task};
+use todobot_store::{Priority, StatusFilter, Store, StoreError, Task};
 
 use crate::{
     McpUser,
     params::{
-        AddTaskParams, CompleteTaskParams, DeleteTaskParams, ListTasksParams, StatusParam,
-        UpdateTaskParams, input_schema, unknown_arguments,
+        AddTaskParams, CompleteTaskParams, DeleteTaskParams, ListTasksParams, UpdateTaskParams,
+        input_schema, unknown_arguments,
     },
 };
 
@@ -105,6 +105,22 @@ fn medium() -> String {
     "medium".into()
 }
 
+impl TaskSummary {
+    /// A summary of only what a list shows (medium priority, no tags, no due date).
+    pub fn new(id: i64, title: String, completed: bool) -> Self {
+        Self {
+            id,
+            title,
+            completed,
+            priority: medium(),
+            tags: Vec::new(),
+            due_at: None,
+            recurrence: None,
+            overdue: false,
+        }
+    }
+}
+
 impl From<&Task> for TaskSummary {
     fn from(t: &Task) -> Self {
         Self {
@@ -124,6 +140,24 @@ impl From<&Task> for TaskSummary {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 pub struct TaskList {
     pub tasks: Vec<TaskSummary>,
+}
+
+impl TaskList {
+    /// The tasks in a `list_tasks` result as a client received it (`{"tasks": [...]}`, or a bare
+    /// array from older servers); entries that are not tasks are skipped. The one reading of a
+    /// listing for the planner and the ChatKit widget.
+    pub fn rows_in(value: &serde_json::Value) -> Vec<TaskSummary> {
+        value
+            .get("tasks")
+            .and_then(serde_json::Value::as_array)
+            .or_else(|| value.as_array())
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(|r| TaskSummary::deserialize(r).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// The task tools, bound either to a fixed user (stdio, in-process) or to the user the HTTP auth
@@ -321,9 +355,9 @@ impl TodoTools {
                 ok("list_tasks");
                 let items: Vec<TaskSummary> = tasks.iter().map(TaskSummary::from).collect();
                 let which = match status {
-                    StatusParam::All => "",
-                    StatusParam::Pending => "pending ",
-                    StatusParam::Completed => "completed ",
+                    StatusFilter::All => "",
+                    StatusFilter::Pending => "pending ",
+                    StatusFilter::Completed => "completed ",
                 };
                 let text = if items.is_empty() {
                     format!("No {which}tasks.")

@@ -42,7 +42,12 @@ use crate::{api, auth, error, health, web};
         health::readyz,
         web::public_config,
     ),
-    components(schemas(error::ErrorBody)),
+    components(schemas(
+        error::ErrorBody,
+        todobot_store::StatusFilter,
+        api::task_fields::SortParam,
+        api::chat::OrderParam
+    )),
     modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "auth", description = "Accounts, sessions and access tokens"),

@@ -16,8 +16,20 @@ use crate::{
 /// A task; `id` is numbered per user.
 pub type Task = tasks::Model;
 
-/// Which tasks a listing returns.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Which tasks to list: the one status filter of the REST API, the MCP tools and the planner
+/// (`all`, `pending` or `completed` on the wire).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(
+    feature = "schemars",
+    derive(schemars::JsonSchema),
+    schemars(rename = "StatusParam", description = "Which tasks to list.")
+)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = StatusParam, description = "Which tasks to list by completion.")
+)]
 pub enum StatusFilter {
     #[default]
     All,
@@ -33,6 +45,17 @@ impl std::str::FromStr for StatusFilter {
             "pending" => Ok(StatusFilter::Pending),
             "completed" => Ok(StatusFilter::Completed),
             _ => Err("status must be one of all, pending, completed".into()),
+        }
+    }
+}
+
+impl StatusFilter {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusFilter::All => "all",
+            StatusFilter::Pending => "pending",
+            StatusFilter::Completed => "completed",
         }
     }
 }

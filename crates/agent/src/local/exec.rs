@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 
 use super::{
-    Intent, ListStatus, TaskRef,
+    Intent, StatusFilter, TaskList, TaskRef, TaskSummary,
     context::Context,
-    matching::{TaskRow, candidates, task_rows},
+    matching::candidates,
     replies::{Lang, Say, render_list, say},
 };
 use crate::{AgentError, EventSink, FailureKind, ToolCallRecord, ToolOutcome, Tools, call_tool};
@@ -53,11 +53,11 @@ impl<'a, T: Tools> Turn<'a, T> {
         }
     }
 
-    async fn list(&mut self, status: ListStatus) -> Result<Vec<TaskRow>, AgentError> {
+    async fn list(&mut self, status: StatusFilter) -> Result<Vec<TaskSummary>, AgentError> {
         let out = self
             .call("list_tasks", json!({ "status": status.as_str() }))
             .await?;
-        Ok(task_rows(&out.value))
+        Ok(TaskList::rows_in(&out.value))
     }
 
     /// Finds the one task a reference names, or the reply to give when it can't.
@@ -77,7 +77,7 @@ impl<'a, T: Tools> Turn<'a, T> {
             TaskRef::Position(p) => return Ok(self.position(*p)),
             TaskRef::Text(q) => q.clone(),
         };
-        let rows = self.list(ListStatus::All).await?;
+        let rows = self.list(StatusFilter::All).await?;
         if rows.is_empty() {
             return Ok(Resolved::Reply(self.say(Say::NoTasks)));
         }
@@ -199,7 +199,7 @@ impl<'a, T: Tools> Turn<'a, T> {
         };
         if let TaskRef::Text(_) = target {
             // named by its title: ask first (the title was looked up, so this is the user's task)
-            let rows = task_rows(
+            let rows = TaskList::rows_in(
                 &self
                     .records
                     .last()
@@ -261,8 +261,8 @@ impl<'a, T: Tools> Turn<'a, T> {
             Resolved::Reply(r) => return Ok(r),
         };
         let rows = match self.records.last().filter(|r| r.name == "list_tasks") {
-            Some(r) => task_rows(&r.result),
-            None => self.list(ListStatus::All).await?,
+            Some(r) => TaskList::rows_in(&r.result),
+            None => self.list(StatusFilter::All).await?,
         };
         Ok(match rows.iter().find(|r| r.id == id) {
             Some(r) => self.say(Say::Status(r.id, &r.title, r.completed)),

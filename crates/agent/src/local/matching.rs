@@ -2,7 +2,7 @@
 //! when every content word of the reference matches one of its title words (fuzzy per word, so
 //! typos pass but "Call dad" never finds "Call mom").
 
-use serde_json::Value;
+use super::TaskSummary;
 
 const STOPWORDS: &[&str] = &[
     "the", "a", "an", "my", "to", "task", "tasks", "todo", "todos", "item", "for", "of", "and",
@@ -133,44 +133,19 @@ pub fn match_score(query: &str, title: &str) -> f64 {
     0.5 + 0.5 * (q / t).min(1.0)
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub(super) struct TaskRow {
-    pub id: i64,
-    pub title: String,
-    pub completed: bool,
-}
-
-pub(super) fn task_rows(value: &Value) -> Vec<TaskRow> {
-    value
-        .as_array()
-        .or_else(|| value.get("tasks").and_then(Value::as_array))
-        .map(|rows| {
-            rows.iter()
-                .filter_map(|r| {
-                    Some(TaskRow {
-                        id: r.get("id")?.as_i64()?,
-                        title: r.get("title")?.as_str()?.to_owned(),
-                        completed: r.get("completed").and_then(Value::as_bool).unwrap_or(false),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The tasks a title reference names. `want_completed` (the state the action would set) narrows
 /// several candidates to those the action would change, when that leaves exactly one.
 pub(super) fn candidates<'a>(
     query: &str,
-    rows: &'a [TaskRow],
+    rows: &'a [TaskSummary],
     want_completed: Option<bool>,
-) -> Vec<&'a TaskRow> {
-    let all: Vec<&TaskRow> = rows.iter().filter(|r| names(query, &r.title)).collect();
+) -> Vec<&'a TaskSummary> {
+    let all: Vec<&TaskSummary> = rows.iter().filter(|r| names(query, &r.title)).collect();
     if all.len() <= 1 {
         return all;
     }
     // a title the reference names exactly (every title word too) beats longer titles
-    let exact: Vec<&TaskRow> = all
+    let exact: Vec<&TaskSummary> = all
         .iter()
         .copied()
         .filter(|r| names(&r.title, query))
@@ -179,7 +154,7 @@ pub(super) fn candidates<'a>(
         return exact;
     }
     if let Some(want) = want_completed {
-        let changing: Vec<&TaskRow> = all
+        let changing: Vec<&TaskSummary> = all
             .iter()
             .copied()
             .filter(|r| r.completed != want)

@@ -26,7 +26,8 @@ use context::Context;
 use exec::Turn;
 pub use matching::match_score;
 pub use parse::parse;
-pub use replies::Lang;
+pub use replies::{Lang, completion_reply};
+use todobot_mcp::{StatusFilter, TaskList, TaskSummary};
 
 /// Every clarifying question (in English) starts with this, so the next turn can recognise an answer to it.
 pub const CLARIFY_PREFIX: &str = "Which task do you mean?";
@@ -43,23 +44,6 @@ pub enum TaskRef {
     Last,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ListStatus {
-    All,
-    Pending,
-    Completed,
-}
-
-impl ListStatus {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            ListStatus::All => "all",
-            ListStatus::Pending => "pending",
-            ListStatus::Completed => "completed",
-        }
-    }
-}
-
 /// What the user asked for.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Intent {
@@ -67,7 +51,7 @@ pub enum Intent {
         title: String,
         description: Option<String>,
     },
-    List(ListStatus),
+    List(StatusFilter),
     SetCompleted {
         target: TaskRef,
         completed: bool,

@@ -1,7 +1,7 @@
 //! Parsing one message into [`Intent`]s.
 
 use super::{
-    Intent, ListStatus, TaskRef,
+    Intent, StatusFilter, TaskRef,
     refs::{self, normalise, parse_ref, pattern, unquote},
     urdu,
 };
@@ -475,16 +475,16 @@ fn is_bare_list(text: &str) -> bool {
     )
 }
 
-fn list_status(text: &str) -> ListStatus {
+fn list_status(text: &str) -> StatusFilter {
     let t = text.to_lowercase();
     if t.contains(" all ") || t.starts_with("all ") || t.contains("everything") {
-        return ListStatus::All;
+        return StatusFilter::All;
     }
     if PENDING_WORDS.is_match(&t) {
-        ListStatus::Pending
+        StatusFilter::Pending
     } else if COMPLETED_WORDS.is_match(&t) {
-        ListStatus::Completed
+        StatusFilter::Completed
     } else {
-        ListStatus::All
+        StatusFilter::All
     }
 }

@@ -2,7 +2,7 @@
 //! Roman Urdu. Task lists keep one shape in every language ("3. Buy milk") so a later turn can
 //! read positions back from them.
 
-use super::{ListStatus, matching::TaskRow, urdu};
+use super::{StatusFilter, TaskSummary, urdu};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -37,8 +37,8 @@ pub(super) enum Say<'a> {
     NotFoundId(i64),
     Failed(&'a str),
     NoTasks,
-    NoMatch(&'a str, &'a [TaskRow]),
-    Clarify(&'a str, &'a [&'a TaskRow]),
+    NoMatch(&'a str, &'a [TaskSummary]),
+    Clarify(&'a str, &'a [&'a TaskSummary]),
     ConfirmDelete(i64, &'a str),
     Kept(i64),
     NothingToConfirm,
@@ -53,7 +53,7 @@ pub(super) enum Say<'a> {
     Unknown,
 }
 
-fn options(lang: Lang, rows: &[&TaskRow]) -> String {
+fn options(lang: Lang, rows: &[&TaskSummary]) -> String {
     let word = if lang == Lang::Ur { "کام" } else { "task" };
     rows.iter()
         .take(8)
@@ -62,7 +62,7 @@ fn options(lang: Lang, rows: &[&TaskRow]) -> String {
         .join(", ")
 }
 
-fn listing(rows: &[TaskRow]) -> String {
+fn listing(rows: &[TaskSummary]) -> String {
     rows.iter()
         .take(8)
         .map(|r| format!("{}. {}", r.id, r.title))
@@ -81,8 +81,8 @@ pub(super) fn say(lang: Lang, what: Say<'_>) -> String {
 fn english(what: Say<'_>) -> String {
     match what {
         Say::Added(id, t) => format!("I've added \"{t}\" to your tasks (task {id})."),
-        Say::Completed(id, t) => format!("Done! I marked task {id} \"{t}\" as complete."),
-        Say::Reopened(id, t) => format!("I reopened task {id} \"{t}\"; it's pending again."),
+        Say::Completed(id, t) => completion_reply(id, t, true),
+        Say::Reopened(id, t) => completion_reply(id, t, false),
         Say::Deleted(id, t) => format!("I deleted task {id} \"{t}\"."),
         Say::Renamed(id, t) => format!("I updated task {id}: it's now \"{t}\"."),
         Say::Described(id, t) => format!("I updated the description of task {id} \"{t}\"."),
@@ -127,6 +127,16 @@ fn english(what: Say<'_>) -> String {
     }
 }
 
+/// The reply to completing (`completed`) or reopening a task, in English: the one wording of the
+/// planner and the ChatKit widget's checkbox.
+pub fn completion_reply(id: i64, title: &str, completed: bool) -> String {
+    if completed {
+        format!("Done! I marked task {id} \"{title}\" as complete.")
+    } else {
+        format!("I reopened task {id} \"{title}\"; it's pending again.")
+    }
+}
+
 pub(super) const HELP_TEXT: &str = "Here's what I can do:\n\
 - add a task: \"add a task to buy groceries\" or \"remind me to pay bills\"\n\
 - show tasks: \"show me all my tasks\", \"what's pending?\", \"what have I completed?\"\n\
@@ -134,34 +144,34 @@ pub(super) const HELP_TEXT: &str = "Here's what I can do:\n\
 - rename: \"change task 1 to 'Call mom tonight'\"\n\
 - delete: \"delete the meeting task\"";
 
-pub(super) fn render_list(lang: Lang, status: ListStatus, rows: &[TaskRow]) -> String {
+pub(super) fn render_list(lang: Lang, status: StatusFilter, rows: &[TaskSummary]) -> String {
     if lang != Lang::En {
         return urdu::render_list(lang, status, rows);
     }
     if rows.is_empty() {
         return match status {
-            ListStatus::All => {
+            StatusFilter::All => {
                 "You don't have any tasks yet. Try \"add a task to buy groceries\".".into()
             }
-            ListStatus::Pending => "Nothing pending — you're all caught up!".into(),
-            ListStatus::Completed => "You haven't completed any tasks yet.".into(),
+            StatusFilter::Pending => "Nothing pending — you're all caught up!".into(),
+            StatusFilter::Completed => "You haven't completed any tasks yet.".into(),
         };
     }
     let n = rows.len();
     let s = if n == 1 { "" } else { "s" };
     let head = match status {
-        ListStatus::All => format!("You have {n} task{s}:"),
-        ListStatus::Pending => format!("You have {n} pending task{s}:"),
-        ListStatus::Completed => format!("You've completed {n} task{s}:"),
+        StatusFilter::All => format!("You have {n} task{s}:"),
+        StatusFilter::Pending => format!("You have {n} pending task{s}:"),
+        StatusFilter::Completed => format!("You've completed {n} task{s}:"),
     };
     format!("{head}\n{}", lines(status, rows))
 }
 
 /// "3. Buy milk" lines (✓ after completed tasks in a full list).
-pub(super) fn lines(status: ListStatus, rows: &[TaskRow]) -> String {
+pub(super) fn lines(status: StatusFilter, rows: &[TaskSummary]) -> String {
     rows.iter()
         .map(|r| {
-            let tick = if r.completed && status == ListStatus::All {
+            let tick = if r.completed && status == StatusFilter::All {
                 " ✓"
             } else {
                 ""
@@ -172,10 +182,10 @@ pub(super) fn lines(status: ListStatus, rows: &[TaskRow]) -> String {
         .join("\n")
 }
 
-pub(super) fn listing_for(rows: &[TaskRow]) -> String {
+pub(super) fn listing_for(rows: &[TaskSummary]) -> String {
     listing(rows)
 }
 
-pub(super) fn options_for(lang: Lang, rows: &[&TaskRow]) -> String {
+pub(super) fn options_for(lang: Lang, rows: &[&TaskSummary]) -> String {
     options(lang, rows)
 }

@@ -1,5 +1,5 @@
 use super::{
-    CLARIFY_PREFIX, Intent, ListStatus, TaskRef, context::Context, match_score, parse::parse,
+    CLARIFY_PREFIX, Intent, StatusFilter, TaskRef, context::Context, match_score, parse::parse,
     refs::unquote,
 };
 
@@ -22,11 +22,17 @@ fn add(t: &str) -> Intent {
 fn parses_the_spec_commands() {
     assert_eq!(parse("Add a task to buy groceries"), add("buy groceries"));
     assert_eq!(parse("I need to remember to pay bills"), add("pay bills"));
-    assert_eq!(parse("Show me all my tasks"), Intent::List(ListStatus::All));
-    assert_eq!(parse("What's pending?"), Intent::List(ListStatus::Pending));
+    assert_eq!(
+        parse("Show me all my tasks"),
+        Intent::List(StatusFilter::All)
+    );
+    assert_eq!(
+        parse("What's pending?"),
+        Intent::List(StatusFilter::Pending)
+    );
     assert_eq!(
         parse("What have I completed?"),
-        Intent::List(ListStatus::Completed)
+        Intent::List(StatusFilter::Completed)
     );
     assert_eq!(
         parse("Mark task 3 as complete"),
@@ -80,16 +86,16 @@ fn parses_everyday_variants() {
             description: Some("milk, eggs".into())
         }
     );
-    assert_eq!(parse("list my tasks"), Intent::List(ListStatus::All));
+    assert_eq!(parse("list my tasks"), Intent::List(StatusFilter::All));
     assert_eq!(
         parse("what do I still have to do?"),
-        Intent::List(ListStatus::Pending)
+        Intent::List(StatusFilter::Pending)
     );
     assert_eq!(
         parse("show completed tasks"),
-        Intent::List(ListStatus::Completed)
+        Intent::List(StatusFilter::Completed)
     );
-    assert_eq!(parse("tasks"), Intent::List(ListStatus::All));
+    assert_eq!(parse("tasks"), Intent::List(StatusFilter::All));
     assert_eq!(
         parse("task 2 is done"),
         Intent::SetCompleted {
@@ -265,7 +271,7 @@ fn questions_never_become_actions() {
     }
     assert_eq!(
         parse("do I have anything pending?"),
-        Intent::List(ListStatus::Pending)
+        Intent::List(StatusFilter::Pending)
     );
 }
 
@@ -295,7 +301,7 @@ fn several_requests_in_one_message() {
 fn urdu_and_roman_urdu_commands() {
     use super::Lang;
     assert_eq!(parse("دودھ خریدنے کا کام شامل کرو"), add("دودھ خریدنے"));
-    assert_eq!(parse("میرے کام دکھاؤ"), Intent::List(ListStatus::All));
+    assert_eq!(parse("میرے کام دکھاؤ"), Intent::List(StatusFilter::All));
     assert_eq!(
         parse("kaam 3 mukammal karo"),
         Intent::SetCompleted {
@@ -303,7 +309,7 @@ fn urdu_and_roman_urdu_commands() {
             completed: true
         }
     );
-    assert_eq!(parse("mere kaam dikhao"), Intent::List(ListStatus::All));
+    assert_eq!(parse("mere kaam dikhao"), Intent::List(StatusFilter::All));
     assert_eq!(
         parse("task 2 delete kar do"),
         Intent::Delete {

@@ -2,8 +2,7 @@
 //! mukammal kar do", "doodh wala task delete karo"): parsing the everyday commands and replying.
 
 use super::{
-    Intent, ListStatus,
-    matching::TaskRow,
+    Intent, StatusFilter, TaskSummary,
     refs::{parse_ref, pattern, unquote},
     replies::{Say, lines, listing_for, options_for},
 };
@@ -91,7 +90,7 @@ pub(super) fn is_roman(text: &str) -> bool {
     ROMAN.is_match(text)
 }
 
-fn list_status(what: &str) -> ListStatus {
+fn list_status(what: &str) -> StatusFilter {
     let w = what.to_lowercase();
     if [
         "baqi",
@@ -105,14 +104,14 @@ fn list_status(what: &str) -> ListStatus {
     .iter()
     .any(|k| w.contains(k))
     {
-        ListStatus::Pending
+        StatusFilter::Pending
     } else if ["mukammal", "complete", "done", "مکمل"]
         .iter()
         .any(|k| w.contains(k))
     {
-        ListStatus::Completed
+        StatusFilter::Completed
     } else {
-        ListStatus::All
+        StatusFilter::All
     }
 }
 
@@ -262,26 +261,26 @@ pub(super) fn say_roman(what: Say<'_>) -> String {
     }
 }
 
-pub(super) fn render_list(lang: super::Lang, status: ListStatus, rows: &[TaskRow]) -> String {
+pub(super) fn render_list(lang: super::Lang, status: StatusFilter, rows: &[TaskSummary]) -> String {
     let roman = lang == super::Lang::Roman;
     if rows.is_empty() {
         return match (roman, status) {
-            (false, ListStatus::Pending) => "کوئی کام باقی نہیں — سب مکمل!".into(),
-            (false, ListStatus::Completed) => "آپ نے ابھی کوئی کام مکمل نہیں کیا۔".into(),
-            (false, ListStatus::All) => say_urdu(Say::NoTasks),
-            (true, ListStatus::Pending) => "Koi task baqi nahi — sab mukammal!".into(),
-            (true, ListStatus::Completed) => "Aap ne abhi koi task mukammal nahi kiya.".into(),
-            (true, ListStatus::All) => say_roman(Say::NoTasks),
+            (false, StatusFilter::Pending) => "کوئی کام باقی نہیں — سب مکمل!".into(),
+            (false, StatusFilter::Completed) => "آپ نے ابھی کوئی کام مکمل نہیں کیا۔".into(),
+            (false, StatusFilter::All) => say_urdu(Say::NoTasks),
+            (true, StatusFilter::Pending) => "Koi task baqi nahi — sab mukammal!".into(),
+            (true, StatusFilter::Completed) => "Aap ne abhi koi task mukammal nahi kiya.".into(),
+            (true, StatusFilter::All) => say_roman(Say::NoTasks),
         };
     }
     let n = rows.len();
     let head = match (roman, status) {
-        (false, ListStatus::All) => format!("آپ کے {n} کام:"),
-        (false, ListStatus::Pending) => format!("آپ کے {n} کام باقی ہیں:"),
-        (false, ListStatus::Completed) => format!("آپ نے {n} کام مکمل کیے:"),
-        (true, ListStatus::All) => format!("Aap ke {n} tasks:"),
-        (true, ListStatus::Pending) => format!("Aap ke {n} tasks baqi hain:"),
-        (true, ListStatus::Completed) => format!("Aap ne {n} tasks mukammal kiye:"),
+        (false, StatusFilter::All) => format!("آپ کے {n} کام:"),
+        (false, StatusFilter::Pending) => format!("آپ کے {n} کام باقی ہیں:"),
+        (false, StatusFilter::Completed) => format!("آپ نے {n} کام مکمل کیے:"),
+        (true, StatusFilter::All) => format!("Aap ke {n} tasks:"),
+        (true, StatusFilter::Pending) => format!("Aap ke {n} tasks baqi hain:"),
+        (true, StatusFilter::Completed) => format!("Aap ne {n} tasks mukammal kiye:"),
     };
     format!("{head}\n{}", lines(status, rows))
 }

@@ -124,7 +124,6 @@ impl PageQuery {
 /// Listing order (documentation of the `order` query parameter).
 #[derive(ToSchema)]
 #[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
 pub enum OrderParam {
     Asc,
     Desc,

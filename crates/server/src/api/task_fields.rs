@@ -57,7 +57,7 @@ pub fn instant(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Opti
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// `all` (default), `pending` or `completed`.
-    #[param(value_type = Option<StatusParam>)]
+    #[param(value_type = Option<StatusFilter>)]
     pub status: Option<String>,
     /// Only these priorities.
     #[serde(default)]
@@ -91,15 +91,6 @@ pub struct ListParams {
     /// Skip this many tasks.
     #[param(minimum = 0, maximum = 9223372036854775807_i64)]
     pub offset: Option<u64>,
-}
-
-/// Which tasks to list by completion.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum StatusParam {
-    All,
-    Pending,
-    Completed,
 }
 
 /// Parameters that take a value refuse an empty one (`?due_before=`), which the form decoder would

@@ -4,14 +4,14 @@
 use axum::response::Response;
 use serde_json::{Value, json};
 use todobot_agent::{ToolCallRecord, Tools};
-use todobot_mcp::McpClient;
+use todobot_mcp::{McpClient, StatusFilter, TaskList, TaskSummary};
 use todobot_store::{Conversation, Message, NewMessage, Role as MsgRole};
 use tokio::sync::mpsc;
 
 use super::{
     protocol::item_id,
     stream::{Frames, emit_assistant, error_event, progress, send, sse_response, stream_options},
-    widget::{TaskRow, task_rows, widget_content, widget_filter},
+    widget::{widget_content, widget_filter},
 };
 use crate::{AppState, auth::AuthUser, chat};
 
@@ -65,7 +65,7 @@ async fn run_action(
         .await
         .ok()
         .filter(|o| !o.is_error)
-        .map(|o| task_rows(&o.value));
+        .map(|o| TaskList::rows_in(&o.value));
     client.close().await;
     let (reply, calls) = match outcome {
         Ok(r) => r,
@@ -83,7 +83,7 @@ async fn run_action(
     };
     // the widget now shows the new state (stored, so a reload shows it too)
     if let (Some(w), Some(rows)) = (&widget, refreshed) {
-        update_widget(state, user, cid, w, &filter, &rows, tx).await;
+        update_widget(state, user, cid, w, filter, &rows, tx).await;
     }
     store_reply(state, user, cid, reply, &calls, tx).await;
 }
@@ -93,8 +93,8 @@ async fn update_widget(
     user: &AuthUser,
     cid: i64,
     w: &Message,
-    filter: &str,
-    rows: &[TaskRow],
+    filter: StatusFilter,
+    rows: &[TaskSummary],
     tx: &Frames,
 ) {
     let content = widget_content(filter, rows);
@@ -190,10 +190,8 @@ async fn toggle(
     let target = out.value.get("status").and_then(Value::as_str) == Some("completed");
     let reply = if out.is_error {
         format!("I couldn't update task {task_id}: {}", out.text)
-    } else if target {
-        format!("Done! I marked task {task_id} \"{title}\" as complete.")
     } else {
-        format!("I reopened task {task_id} \"{title}\"; it's pending again.")
+        todobot_agent::local::completion_reply(task_id, title, target)
     };
     Ok((reply, calls))
 }

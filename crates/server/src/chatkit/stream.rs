@@ -332,7 +332,7 @@ async fn finish_turn(
     }
     let cid = result.conversation.id;
     if let Some((filter, rows)) = widget_for_turn(&result.tool_calls) {
-        match store_widget(state, user, cid, &filter, &rows).await {
+        match store_widget(state, user, cid, filter, &rows).await {
             Ok(Some(w)) => send(
                 tx,
                 json!({ "type": "thread.item.done", "item": item_json(&w) }),

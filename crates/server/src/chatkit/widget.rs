@@ -9,39 +9,14 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use todobot_agent::ToolCallRecord;
+use todobot_mcp::{TaskList, TaskSummary};
 use todobot_store::{Message, NewMessage, Role as MsgRole, StatusFilter};
 
 use crate::{AppState, auth::AuthUser, error::ApiResult};
 
 pub const TOGGLE_ACTION: &str = "todo.toggle";
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct TaskRow {
-    pub id: i64,
-    pub title: String,
-    pub completed: bool,
-}
-
-/// The tasks in a `list_tasks` result (`{"tasks": [...]}`; a bare array from older servers).
-pub fn task_rows(v: &Value) -> Vec<TaskRow> {
-    v.get("tasks")
-        .and_then(Value::as_array)
-        .or_else(|| v.as_array())
-        .map(|rows| {
-            rows.iter()
-                .filter_map(|r| {
-                    Some(TaskRow {
-                        id: r.get("id")?.as_i64()?,
-                        title: r.get("title")?.as_str()?.to_owned(),
-                        completed: r.get("completed")?.as_bool()?,
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn task_item(t: &TaskRow) -> Value {
+fn task_item(t: &TaskSummary) -> Value {
     json!({
         "type": "ListViewItem",
         "key": format!("task-{}", t.id),
@@ -61,22 +36,22 @@ fn task_item(t: &TaskRow) -> Value {
     })
 }
 
-pub fn todo_widget(filter: &str, tasks: &[TaskRow]) -> Value {
+pub fn todo_widget(filter: StatusFilter, tasks: &[TaskSummary]) -> Value {
     let heading = match filter {
-        "pending" => "Pending tasks",
-        "completed" => "Completed tasks",
-        _ => "Your tasks",
+        StatusFilter::Pending => "Pending tasks",
+        StatusFilter::Completed => "Completed tasks",
+        StatusFilter::All => "Your tasks",
     };
     let children: Vec<Value> = tasks.iter().map(task_item).collect();
     json!({
         "type": "ListView",
-        "id": format!("todo-list:{filter}"),
+        "id": format!("todo-list:{}", filter.as_str()),
         "status": { "text": format!("{heading} ({})", tasks.len()) },
         "children": children,
     })
 }
 
-pub fn widget_copy_text(tasks: &[TaskRow]) -> String {
+pub fn widget_copy_text(tasks: &[TaskSummary]) -> String {
     tasks
         .iter()
         .map(|t| {
@@ -92,43 +67,48 @@ pub fn widget_copy_text(tasks: &[TaskRow]) -> String {
 }
 
 /// What a widget message stores: the widget and its plain-text copy.
-pub fn widget_content(filter: &str, rows: &[TaskRow]) -> Value {
+pub fn widget_content(filter: StatusFilter, rows: &[TaskSummary]) -> Value {
     json!({ "widget": todo_widget(filter, rows), "copy_text": widget_copy_text(rows) })
 }
 
 /// The filter a stored widget message was made with (`all` when unknown).
-pub fn widget_filter(widget: Option<&Message>) -> String {
+pub fn widget_filter(widget: Option<&Message>) -> StatusFilter {
     widget
         .and_then(|w| serde_json::from_str::<Value>(&w.content).ok())
-        .and_then(|v| v["widget"]["id"].as_str().map(str::to_owned))
-        .and_then(|id| id.strip_prefix("todo-list:").map(str::to_owned))
-        .unwrap_or_else(|| "all".to_owned())
+        .and_then(|v| {
+            v["widget"]["id"]
+                .as_str()?
+                .strip_prefix("todo-list:")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_default()
 }
 
 /// The rows a stored widget shows, in order, as they were when it was stored.
-fn stored_rows(widget: &Value) -> Vec<TaskRow> {
+fn stored_rows(widget: &Value) -> Vec<TaskSummary> {
     widget["children"]
         .as_array()
         .map(|rows| rows.iter().filter_map(stored_row).collect())
         .unwrap_or_default()
 }
 
-fn stored_row(row: &Value) -> Option<TaskRow> {
+fn stored_row(row: &Value) -> Option<TaskSummary> {
     let id: i64 = row["key"].as_str()?.strip_prefix("task-")?.parse().ok()?;
     let checkbox = &row["children"][0];
     let label = checkbox["label"].as_str().unwrap_or("");
     let prefix = format!("{id}. ");
-    Some(TaskRow {
+    Some(TaskSummary::new(
         id,
-        title: label.strip_prefix(&prefix).unwrap_or(label).to_owned(),
-        completed: checkbox["defaultChecked"].as_bool().unwrap_or(false),
-    })
+        label.strip_prefix(&prefix).unwrap_or(label).to_owned(),
+        checkbox["defaultChecked"].as_bool().unwrap_or(false),
+    ))
 }
 
 /// Re-renders a stored widget message from the tasks' current state: the same tasks, with their
 /// current titles and completion (a task deleted since keeps its stored row; the web UI marks it
 /// deleted, and ticking it answers that the task is gone). Other messages are unchanged.
-pub fn refresh(m: &mut Message, current: &HashMap<i64, TaskRow>) {
+pub fn refresh(m: &mut Message, current: &HashMap<i64, TaskSummary>) {
     if m.role != "widget" {
         return;
     }
@@ -136,11 +116,11 @@ pub fn refresh(m: &mut Message, current: &HashMap<i64, TaskRow>) {
         return;
     };
     let filter = widget_filter(Some(m));
-    let rows: Vec<TaskRow> = stored_rows(&stored["widget"])
+    let rows: Vec<TaskSummary> = stored_rows(&stored["widget"])
         .into_iter()
         .map(|row| current.get(&row.id).cloned().unwrap_or(row))
         .collect();
-    m.content = widget_content(&filter, &rows).to_string();
+    m.content = widget_content(filter, &rows).to_string();
 }
 
 /// The user's tasks now, by id, when `messages` hold a widget to refresh (one query per page).
@@ -148,7 +128,7 @@ pub async fn current_tasks(
     state: &AppState,
     user: &AuthUser,
     messages: &[Message],
-) -> ApiResult<Option<HashMap<i64, TaskRow>>> {
+) -> ApiResult<Option<HashMap<i64, TaskSummary>>> {
     if !messages.iter().any(|m| m.role == "widget") {
         return Ok(None);
     }
@@ -159,14 +139,7 @@ pub async fn current_tasks(
     Ok(Some(
         tasks
             .into_iter()
-            .map(|t| {
-                let row = TaskRow {
-                    id: t.id,
-                    title: t.title,
-                    completed: t.completed,
-                };
-                (t.id, row)
-            })
+            .map(|t| (t.id, TaskSummary::from(&t)))
             .collect(),
     ))
 }
@@ -186,7 +159,7 @@ pub async fn refresh_all(
 }
 
 /// The widget to show after a turn whose last successful tool call listed tasks.
-pub fn widget_for_turn(calls: &[ToolCallRecord]) -> Option<(String, Vec<TaskRow>)> {
+pub fn widget_for_turn(calls: &[ToolCallRecord]) -> Option<(StatusFilter, Vec<TaskSummary>)> {
     let last = calls.iter().rev().find(|c| !c.is_error)?;
     if last.name != "list_tasks" || calls.last().is_some_and(|c| c.name != "list_tasks") {
         return None;
@@ -195,10 +168,9 @@ pub fn widget_for_turn(calls: &[ToolCallRecord]) -> Option<(String, Vec<TaskRow>
         .arguments
         .get("status")
         .and_then(Value::as_str)
-        .filter(|s| matches!(*s, "pending" | "completed"))
-        .unwrap_or("all")
-        .to_owned();
-    let rows = task_rows(&last.result);
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_default();
+    let rows = TaskList::rows_in(&last.result);
     (!rows.is_empty()).then_some((filter, rows))
 }
 
@@ -206,8 +178,8 @@ pub async fn store_widget(
     state: &AppState,
     user: &AuthUser,
     cid: i64,
-    filter: &str,
-    rows: &[TaskRow],
+    filter: StatusFilter,
+    rows: &[TaskSummary],
 ) -> ApiResult<Option<Message>> {
     let content = widget_content(filter, rows);
     Ok(state
