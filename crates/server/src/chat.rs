@@ -17,7 +17,7 @@ use todobot_agent::{
     ModelConfig, OpenAiConfig, ToolCallRecord,
 };
 use todobot_mcp::McpClient;
-use todobot_store::{Conversation, Message, NewMessage, Role as MsgRole};
+use todobot_store::{Conversation, Message, MessageStatus, NewMessage, Role as MsgRole};
 use tokio::sync::oneshot;
 
 use crate::{
@@ -98,15 +98,15 @@ pub fn title_from(message: &str) -> String {
 pub fn to_history(messages: &[Message]) -> Vec<HistoryMessage> {
     messages
         .iter()
-        .filter_map(|m| match m.role.as_str() {
-            "user" => Some(HistoryMessage::user(m.content.clone())),
-            "assistant" => Some(HistoryMessage {
+        .filter_map(|m| match m.role {
+            MsgRole::User => Some(HistoryMessage::user(m.content.clone())),
+            MsgRole::Assistant => Some(HistoryMessage {
                 role: HistoryRole::Assistant,
                 content: m.content.clone(),
                 tool_calls: stored_tool_calls(m),
-                failed: m.status != "ok",
+                failed: m.status != MessageStatus::Ok,
             }),
-            _ => None,
+            MsgRole::Widget => None,
         })
         .collect()
 }
@@ -205,7 +205,11 @@ async fn user_message(
     match input {
         TurnInput::Message(text) => state
             .store
-            .append_message(&user.id, cid, new_message(MsgRole::User, text, None, "ok"))
+            .append_message(
+                &user.id,
+                cid,
+                new_message(MsgRole::User, text, None, MessageStatus::Ok),
+            )
             .await?
             .ok_or(ApiError::NotFound("conversation")),
         TurnInput::Retry { message_id } => {
@@ -213,7 +217,7 @@ async fn user_message(
                 .store
                 .get_message(&user.id, cid, message_id)
                 .await?
-                .filter(|m| m.role == "user")
+                .filter(|m| m.role == MsgRole::User)
                 .ok_or(ApiError::NotFound("message"))?;
             state
                 .store
@@ -228,7 +232,7 @@ fn new_message(
     role: MsgRole,
     content: String,
     tool_calls: Option<Value>,
-    status: &'static str,
+    status: MessageStatus,
 ) -> NewMessage {
     NewMessage {
         role,
@@ -242,7 +246,7 @@ fn new_message(
 type Outcome = (
     String,
     Vec<ToolCallRecord>,
-    &'static str,
+    MessageStatus,
     Option<FailureKind>,
 );
 
@@ -267,7 +271,7 @@ async fn run_agent(
     metrics::histogram!("todobot_chat_turn_seconds", "model" => if model == "local" { "local" } else { "openai" })
         .record(started.elapsed().as_secs_f64());
     match outcome {
-        Ok(out) => (out.reply, out.tool_calls, "ok", None),
+        Ok(out) => (out.reply, out.tool_calls, MessageStatus::Ok, None),
         Err(e) => {
             tracing::warn!(kind = ?e.kind, detail = %e.detail, conversation_id = cid, "chat turn failed");
             metrics::counter!("todobot_chat_failures_total", "kind" => format!("{:?}", e.kind))
@@ -275,7 +279,7 @@ async fn run_agent(
             (
                 e.user_message().to_owned(),
                 e.tool_calls,
-                "error",
+                MessageStatus::Error,
                 Some(e.kind),
             )
         }
@@ -301,7 +305,12 @@ async fn turn_locked(
     // a streaming caller gets the reply's id now: reserve its row (after reading the history)
     let reserved = match started {
         Some(tx) => {
-            let placeholder = new_message(MsgRole::Assistant, String::new(), None, "streaming");
+            let placeholder = new_message(
+                MsgRole::Assistant,
+                String::new(),
+                None,
+                MessageStatus::Streaming,
+            );
             let reply = state
                 .store
                 .append_message(&user.id, cid, placeholder)

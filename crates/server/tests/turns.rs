@@ -48,7 +48,7 @@ async fn transcript(app: &TestApp, user: &TestUser, cid: i64) -> Vec<(String, St
         .await
         .expect("messages")
         .into_iter()
-        .map(|m| (m.role, m.content))
+        .map(|m| (m.role.as_str().to_owned(), m.content))
         .collect()
 }
 

@@ -1,5 +1,5 @@
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
     sea_query::Expr,
 };
 
@@ -12,25 +12,7 @@ use crate::{
 
 pub type Conversation = conversations::Model;
 pub type Message = messages::Model;
-
-/// Who wrote a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    User,
-    Assistant,
-    /// A UI widget the assistant showed (ChatKit), content = the widget JSON.
-    Widget,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::User => "user",
-            Role::Assistant => "assistant",
-            Role::Widget => "widget",
-        }
-    }
-}
+pub use messages::{MessageStatus, Role};
 
 /// A message to append to a conversation.
 #[derive(Clone, Debug)]
@@ -38,9 +20,7 @@ pub struct NewMessage {
     pub role: Role,
     pub content: String,
     pub tool_calls: Option<serde_json::Value>,
-    /// `ok`, `error` for an assistant message that reports a failed turn, or `streaming` for a
-    /// reply still being written ([`Store::complete_message`] finishes it).
-    pub status: &'static str,
+    pub status: MessageStatus,
 }
 
 /// Listing order (by id, i.e. creation order).
@@ -74,11 +54,10 @@ impl Store {
         })
         .exec_with_returning(&self.db)
         .await
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Internal(m) if m.contains("FOREIGN KEY") || m.contains("foreign key") => {
-                StoreError::UserNotFound
-            }
-            other => other,
+        .map_err(|e| match e.sql_err() {
+            // the user was deleted while a token for it is still valid
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => StoreError::UserNotFound,
+            _ => StoreError::from(e),
         })
     }
 
@@ -87,12 +66,11 @@ impl Store {
         user_id: &str,
         id: i64,
     ) -> Result<Option<Conversation>, StoreError> {
-        conversations::Entity::find()
+        Ok(conversations::Entity::find()
             .filter(conversations::Column::UserId.eq(user_id))
             .filter(conversations::Column::Id.eq(id))
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)
+            .await?)
     }
 
     /// The user's conversations by creation order, starting after the conversation `after`
@@ -115,7 +93,7 @@ impl Store {
             MessageOrder::Asc => q.order_by_asc(conversations::Column::Id),
             MessageOrder::Desc => q.order_by_desc(conversations::Column::Id),
         };
-        q.limit(limit).all(&self.db).await.map_err(StoreError::from)
+        Ok(q.limit(limit).all(&self.db).await?)
     }
 
     pub async fn rename_conversation(
@@ -132,33 +110,29 @@ impl Store {
             .filter(conversations::Column::UserId.eq(user_id))
             .filter(conversations::Column::Id.eq(id))
             .exec_with_returning(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         Ok(rows.into_iter().next())
     }
 
     /// Deletes a conversation and its messages; true when it existed.
     pub async fn delete_conversation(&self, user_id: &str, id: i64) -> Result<bool, StoreError> {
-        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        let txn = self.db.begin().await?;
         turn_queue::Entity::delete_many()
             .filter(turn_queue::Column::UserId.eq(user_id))
             .filter(turn_queue::Column::ConversationId.eq(id))
             .exec(&txn)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         messages::Entity::delete_many()
             .filter(messages::Column::UserId.eq(user_id))
             .filter(messages::Column::ConversationId.eq(id))
             .exec(&txn)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         let deleted = conversations::Entity::delete_many()
             .filter(conversations::Column::UserId.eq(user_id))
             .filter(conversations::Column::Id.eq(id))
             .exec(&txn)
-            .await
-            .map_err(StoreError::from)?;
-        txn.commit().await.map_err(StoreError::from)?;
+            .await?;
+        txn.commit().await?;
         Ok(deleted.rows_affected > 0)
     }
 
@@ -171,32 +145,30 @@ impl Store {
         message: NewMessage,
     ) -> Result<Option<Message>, StoreError> {
         let at = now();
-        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        let txn = self.db.begin().await?;
         let touched = conversations::Entity::update_many()
             .col_expr(conversations::Column::UpdatedAt, Expr::value(at))
             .filter(conversations::Column::UserId.eq(user_id))
             .filter(conversations::Column::Id.eq(conversation_id))
             .exec(&txn)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         if touched.rows_affected == 0 {
             return Ok(None);
         }
         let saved = messages::Entity::insert(messages::ActiveModel {
             conversation_id: Set(conversation_id),
             user_id: Set(user_id.to_owned()),
-            role: Set(message.role.as_str().to_owned()),
+            role: Set(message.role),
             content: Set(message.content),
             tool_calls: Set(message.tool_calls),
-            status: Set(message.status.to_owned()),
+            status: Set(message.status),
             feedback: Set(None),
             created_at: Set(at),
             ..Default::default()
         })
         .exec_with_returning(&txn)
-        .await
-        .map_err(StoreError::from)?;
-        txn.commit().await.map_err(StoreError::from)?;
+        .await?;
+        txn.commit().await?;
         Ok(Some(saved))
     }
 
@@ -214,8 +186,7 @@ impl Store {
             .order_by_desc(messages::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         rows.reverse();
         Ok(rows)
     }
@@ -242,7 +213,7 @@ impl Store {
             MessageOrder::Asc => q.order_by_asc(messages::Column::Id),
             MessageOrder::Desc => q.order_by_desc(messages::Column::Id),
         };
-        q.limit(limit).all(&self.db).await.map_err(StoreError::from)
+        Ok(q.limit(limit).all(&self.db).await?)
     }
 
     pub async fn get_message(
@@ -251,13 +222,12 @@ impl Store {
         conversation_id: i64,
         id: i64,
     ) -> Result<Option<Message>, StoreError> {
-        messages::Entity::find()
+        Ok(messages::Entity::find()
             .filter(messages::Column::ConversationId.eq(conversation_id))
             .filter(messages::Column::UserId.eq(user_id))
             .filter(messages::Column::Id.eq(id))
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)
+            .await?)
     }
 
     /// Deletes the messages that come after message `after_id` (used to regenerate a reply).
@@ -267,14 +237,13 @@ impl Store {
         conversation_id: i64,
         after_id: i64,
     ) -> Result<u64, StoreError> {
-        messages::Entity::delete_many()
+        Ok(messages::Entity::delete_many()
             .filter(messages::Column::ConversationId.eq(conversation_id))
             .filter(messages::Column::UserId.eq(user_id))
             .filter(messages::Column::Id.gt(after_id))
             .exec(&self.db)
             .await
-            .map(|r| r.rows_affected)
-            .map_err(StoreError::from)
+            .map(|r| r.rows_affected)?)
     }
 
     /// Replaces a message's content (a widget whose state changed). True when it existed.
@@ -285,15 +254,14 @@ impl Store {
         id: i64,
         content: String,
     ) -> Result<bool, StoreError> {
-        messages::Entity::update_many()
+        Ok(messages::Entity::update_many()
             .col_expr(messages::Column::Content, Expr::value(content))
             .filter(messages::Column::ConversationId.eq(conversation_id))
             .filter(messages::Column::UserId.eq(user_id))
             .filter(messages::Column::Id.eq(id))
             .exec(&self.db)
             .await
-            .map(|r| r.rows_affected > 0)
-            .map_err(StoreError::from)
+            .map(|r| r.rows_affected > 0)?)
     }
 
     /// Writes the final content, tool calls and status of a message reserved earlier (a reply that
@@ -306,26 +274,27 @@ impl Store {
         id: i64,
         message: NewMessage,
     ) -> Result<Option<Message>, StoreError> {
-        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        let txn = self.db.begin().await?;
         conversations::Entity::update_many()
             .col_expr(conversations::Column::UpdatedAt, Expr::value(now()))
             .filter(conversations::Column::UserId.eq(user_id))
             .filter(conversations::Column::Id.eq(conversation_id))
             .exec(&txn)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         let updated = messages::Entity::update_many()
             .col_expr(messages::Column::Content, Expr::value(message.content))
             .col_expr(messages::Column::ToolCalls, Expr::value(message.tool_calls))
-            .col_expr(messages::Column::Status, Expr::value(message.status))
+            .col_expr(
+                messages::Column::Status,
+                Expr::value(message.status.as_str()),
+            )
             .filter(messages::Column::ConversationId.eq(conversation_id))
             .filter(messages::Column::UserId.eq(user_id))
             .filter(messages::Column::Id.eq(id))
-            .filter(messages::Column::Role.eq(message.role.as_str()))
+            .filter(messages::Column::Role.eq(message.role))
             .exec(&txn)
-            .await
-            .map_err(StoreError::from)?;
-        txn.commit().await.map_err(StoreError::from)?;
+            .await?;
+        txn.commit().await?;
         if updated.rows_affected == 0 {
             return Ok(None);
         }
@@ -343,14 +312,13 @@ impl Store {
         if message_ids.is_empty() {
             return Ok(0);
         }
-        messages::Entity::update_many()
+        Ok(messages::Entity::update_many()
             .col_expr(messages::Column::Feedback, Expr::value(feedback.to_owned()))
             .filter(messages::Column::ConversationId.eq(conversation_id))
             .filter(messages::Column::UserId.eq(user_id))
             .filter(messages::Column::Id.is_in(message_ids.iter().copied()))
             .exec(&self.db)
             .await
-            .map(|r| r.rows_affected)
-            .map_err(StoreError::from)
+            .map(|r| r.rows_affected)?)
     }
 }

@@ -8,12 +8,11 @@ pub type SigningKeyRow = jwks::Model;
 impl Store {
     /// All signing keys, newest first.
     pub async fn signing_keys(&self) -> Result<Vec<SigningKeyRow>, StoreError> {
-        jwks::Entity::find()
+        Ok(jwks::Entity::find()
             .order_by_desc(jwks::Column::CreatedAt)
             .order_by_desc(jwks::Column::Id)
             .all(&self.db)
-            .await
-            .map_err(StoreError::from)
+            .await?)
     }
 
     pub async fn insert_signing_key(
@@ -22,15 +21,14 @@ impl Store {
         public_key: &str,
         encrypted_private_key: &str,
     ) -> Result<SigningKeyRow, StoreError> {
-        jwks::Entity::insert(jwks::ActiveModel {
+        Ok(jwks::Entity::insert(jwks::ActiveModel {
             id: Set(kid.to_owned()),
             public_key: Set(public_key.to_owned()),
             private_key: Set(encrypted_private_key.to_owned()),
             created_at: Set(now()),
         })
         .exec_with_returning(&self.db)
-        .await
-        .map_err(StoreError::from)
+        .await?)
     }
 
     /// Inserts a signing key only if the stored key ids are still exactly `seen` (what the caller
@@ -44,21 +42,18 @@ impl Store {
         public_key: &str,
         encrypted_private_key: &str,
     ) -> Result<bool, StoreError> {
-        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        let txn = self.db.begin().await?;
         if self.backend() == Backend::Postgres {
             txn.execute_unprepared("SELECT pg_advisory_xact_lock(7402611116)")
-                .await
-                .map_err(StoreError::from)?;
+                .await?;
         } else {
             // take SQLite's write lock before reading, so the check and the insert are one step
             txn.execute_unprepared("DELETE FROM jwks WHERE 1 = 0")
-                .await
-                .map_err(StoreError::from)?;
+                .await?;
         }
         let mut current: Vec<String> = jwks::Entity::find()
             .all(&txn)
-            .await
-            .map_err(StoreError::from)?
+            .await?
             .into_iter()
             .map(|k| k.id)
             .collect();
@@ -75,9 +70,8 @@ impl Store {
             created_at: Set(now()),
         })
         .exec(&txn)
-        .await
-        .map_err(StoreError::from)?;
-        txn.commit().await.map_err(StoreError::from)?;
+        .await?;
+        txn.commit().await?;
         Ok(true)
     }
 }

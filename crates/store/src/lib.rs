@@ -24,7 +24,7 @@ use std::time::Duration;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 
-pub use conversations::{Conversation, Message, MessageOrder, NewMessage, Role};
+pub use conversations::{Conversation, Message, MessageOrder, MessageStatus, NewMessage, Role};
 pub use error::StoreError;
 pub use keys::SigningKeyRow;
 pub use oauth::{Connection, NewGrant, OauthClient, OauthGrant, PersonalAccessToken, Redeemed};
@@ -111,9 +111,7 @@ impl Store {
                 .connect_timeout(opts.connect_timeout)
                 .acquire_timeout(opts.acquire_timeout)
                 .sqlx_logging(false);
-            let db = Database::connect(bootstrap)
-                .await
-                .map_err(StoreError::from)?;
+            let db = Database::connect(bootstrap).await?;
             create_schema(&db, schema).await?;
             let _ = db.close().await;
             options.set_schema_search_path(schema.to_owned());
@@ -140,7 +138,7 @@ impl Store {
             let ms = bound.as_millis().max(1).to_string();
             options.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", ms.clone())]));
         }
-        let db = Database::connect(options).await.map_err(StoreError::from)?;
+        let db = Database::connect(options).await?;
         Ok(Self {
             db: timed::TimedDb::new(db, opts.statement_timeout),
         })
@@ -151,35 +149,27 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         if self.backend() == Backend::Postgres {
             use sea_orm::{ConnectionTrait, TransactionTrait};
-            let txn = self.db.inner.begin().await.map_err(StoreError::from)?;
+            let txn = self.db.inner.begin().await?;
             // migrations (and waiting for another replica's) are not bound by statement_timeout
             txn.execute_unprepared("SET LOCAL statement_timeout = 0")
-                .await
-                .map_err(StoreError::from)?;
+                .await?;
             txn.execute_unprepared("SELECT pg_advisory_xact_lock(7402611115)")
-                .await
-                .map_err(StoreError::from)?;
-            migration::Migrator::up(&txn, None)
-                .await
-                .map_err(StoreError::from)?;
-            return txn.commit().await.map_err(StoreError::from);
+                .await?;
+            migration::Migrator::up(&txn, None).await?;
+            return Ok(txn.commit().await?);
         }
-        migration::Migrator::up(&self.db.inner, None)
-            .await
-            .map_err(StoreError::from)
+        Ok(migration::Migrator::up(&self.db.inner, None).await?)
     }
 
     /// Names of migrations not yet applied.
     pub async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
-        let pending = migration::Migrator::get_pending_migrations(&self.db.inner)
-            .await
-            .map_err(StoreError::from)?;
+        let pending = migration::Migrator::get_pending_migrations(&self.db.inner).await?;
         Ok(pending.iter().map(|m| m.name().to_owned()).collect())
     }
 
     /// Round-trips a trivial query; used by the readiness probe.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        self.db.ping().await.map_err(StoreError::from)
+        Ok(self.db.ping().await?)
     }
 
     pub fn backend(&self) -> Backend {
@@ -196,16 +186,12 @@ impl Store {
 
     /// Closes the pool (waits for checked-out connections to return).
     pub async fn close(self) -> Result<(), StoreError> {
-        self.db.inner.close().await.map_err(StoreError::from)
+        Ok(self.db.inner.close().await?)
     }
 
     /// Executes raw SQL; for test setup only.
     pub async fn execute_unprepared(&self, sql: &str) -> Result<(), StoreError> {
-        self.db
-            .execute_unprepared(sql)
-            .await
-            .map(|_| ())
-            .map_err(StoreError::from)
+        Ok(self.db.execute_unprepared(sql).await.map(|_| ())?)
     }
 }
 

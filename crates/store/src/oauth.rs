@@ -91,8 +91,7 @@ impl Store {
             created_at: Set(now()),
         })
         .exec_with_returning(&self.db)
-        .await
-        .map_err(StoreError::from)?;
+        .await?;
         Ok(row.into())
     }
 
@@ -131,14 +130,13 @@ impl Store {
     pub async fn find_oauth_client(&self, id: &str) -> Result<Option<OauthClient>, StoreError> {
         Ok(oauth_clients::Entity::find_by_id(id.to_owned())
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)?
+            .await?
             .map(Into::into))
     }
 
     /// Records a consent and its (hashed) authorization code.
     pub async fn create_oauth_grant(&self, g: NewGrant) -> Result<OauthGrant, StoreError> {
-        oauth_grants::Entity::insert(oauth_grants::ActiveModel {
+        Ok(oauth_grants::Entity::insert(oauth_grants::ActiveModel {
             id: Set(new_id()),
             user_id: Set(g.user_id),
             client_id: Set(g.client_id),
@@ -152,8 +150,7 @@ impl Store {
             created_at: Set(now()),
         })
         .exec_with_returning(&self.db)
-        .await
-        .map_err(StoreError::from)
+        .await?)
     }
 
     /// Consumes an authorization code (once). A second use revokes the grant and everything issued
@@ -162,8 +159,7 @@ impl Store {
         let Some(grant) = oauth_grants::Entity::find()
             .filter(oauth_grants::Column::CodeHash.eq(code_hash))
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)?
+            .await?
         else {
             return Ok(Redeemed::Invalid);
         };
@@ -180,8 +176,7 @@ impl Store {
             .filter(oauth_grants::Column::Id.eq(&grant.id))
             .filter(oauth_grants::Column::CodeUsed.eq(false))
             .exec(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         if claimed.rows_affected == 0 {
             self.delete_oauth_grant(&grant.id).await?;
             return Ok(Redeemed::Replayed);
@@ -198,25 +193,25 @@ impl Store {
         grant_id: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        oauth_refresh_tokens::Entity::insert(oauth_refresh_tokens::ActiveModel {
-            token_hash: Set(token_hash.to_owned()),
-            grant_id: Set(grant_id.to_owned()),
-            used: Set(false),
-            expires_at: Set(expires_at),
-            created_at: Set(now()),
-        })
-        .exec(&self.db)
-        .await
-        .map(|_| ())
-        .map_err(StoreError::from)
+        Ok(
+            oauth_refresh_tokens::Entity::insert(oauth_refresh_tokens::ActiveModel {
+                token_hash: Set(token_hash.to_owned()),
+                grant_id: Set(grant_id.to_owned()),
+                used: Set(false),
+                expires_at: Set(expires_at),
+                created_at: Set(now()),
+            })
+            .exec(&self.db)
+            .await
+            .map(|_| ())?,
+        )
     }
 
     /// Consumes a refresh token for rotation. Presenting an already rotated one revokes the grant.
     pub async fn redeem_refresh_token(&self, token_hash: &str) -> Result<Redeemed, StoreError> {
         let Some(token) = oauth_refresh_tokens::Entity::find_by_id(token_hash.to_owned())
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)?
+            .await?
         else {
             return Ok(Redeemed::Invalid);
         };
@@ -232,8 +227,7 @@ impl Store {
             .filter(oauth_refresh_tokens::Column::TokenHash.eq(token_hash))
             .filter(oauth_refresh_tokens::Column::Used.eq(false))
             .exec(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         if claimed.rows_affected == 0 {
             self.delete_oauth_grant(&token.grant_id).await?;
             return Ok(Redeemed::Replayed);
@@ -253,18 +247,16 @@ impl Store {
         Ok(
             oauth_refresh_tokens::Entity::find_by_id(token_hash.to_owned())
                 .one(&self.db)
-                .await
-                .map_err(StoreError::from)?
+                .await?
                 .map(|t| t.grant_id),
         )
     }
 
     /// One primary-key lookup: the grant, if it still exists.
     pub async fn oauth_grant(&self, grant_id: &str) -> Result<Option<OauthGrant>, StoreError> {
-        oauth_grants::Entity::find_by_id(grant_id.to_owned())
+        Ok(oauth_grants::Entity::find_by_id(grant_id.to_owned())
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)
+            .await?)
     }
 
     /// Deletes a grant (its refresh tokens go with it, by hand: not every SQLite build enforces
@@ -273,13 +265,11 @@ impl Store {
         oauth_refresh_tokens::Entity::delete_many()
             .filter(oauth_refresh_tokens::Column::GrantId.eq(grant_id))
             .exec(&self.db)
-            .await
-            .map_err(StoreError::from)?;
-        oauth_grants::Entity::delete_by_id(grant_id.to_owned())
+            .await?;
+        Ok(oauth_grants::Entity::delete_by_id(grant_id.to_owned())
             .exec(&self.db)
             .await
-            .map(|r| r.rows_affected > 0)
-            .map_err(StoreError::from)
+            .map(|r| r.rows_affected > 0)?)
     }
 
     /// Revokes one of the user's grants; false when it is not theirs or does not exist.
@@ -301,14 +291,12 @@ impl Store {
             .filter(oauth_grants::Column::CodeUsed.eq(true))
             .order_by_desc(oauth_grants::Column::CreatedAt)
             .all(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         let ids: Vec<String> = grants.iter().map(|g| g.client_id.clone()).collect();
         let clients = oauth_clients::Entity::find()
             .filter(oauth_clients::Column::Id.is_in(ids))
             .all(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         Ok(grants
             .into_iter()
             .map(|g| Connection {
@@ -335,38 +323,37 @@ impl Store {
         scope: &str,
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<PersonalAccessToken, StoreError> {
-        personal_access_tokens::Entity::insert(personal_access_tokens::ActiveModel {
-            id: Set(new_id()),
-            user_id: Set(user_id.to_owned()),
-            name: Set(crate::validate::truncate_chars(name, 100)),
-            token_hash: Set(token_hash.to_owned()),
-            hint: Set(crate::validate::truncate_chars(hint, 16)),
-            scope: Set(scope.to_owned()),
-            expires_at: Set(expires_at),
-            created_at: Set(now()),
-        })
-        .exec_with_returning(&self.db)
-        .await
-        .map_err(StoreError::from)
+        Ok(
+            personal_access_tokens::Entity::insert(personal_access_tokens::ActiveModel {
+                id: Set(new_id()),
+                user_id: Set(user_id.to_owned()),
+                name: Set(crate::validate::truncate_chars(name, 100)),
+                token_hash: Set(token_hash.to_owned()),
+                hint: Set(crate::validate::truncate_chars(hint, 16)),
+                scope: Set(scope.to_owned()),
+                expires_at: Set(expires_at),
+                created_at: Set(now()),
+            })
+            .exec_with_returning(&self.db)
+            .await?,
+        )
     }
 
     pub async fn list_pats(&self, user_id: &str) -> Result<Vec<PersonalAccessToken>, StoreError> {
-        personal_access_tokens::Entity::find()
+        Ok(personal_access_tokens::Entity::find()
             .filter(personal_access_tokens::Column::UserId.eq(user_id))
             .order_by_desc(personal_access_tokens::Column::CreatedAt)
             .all(&self.db)
-            .await
-            .map_err(StoreError::from)
+            .await?)
     }
 
     pub async fn delete_pat(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
-        personal_access_tokens::Entity::delete_many()
+        Ok(personal_access_tokens::Entity::delete_many()
             .filter(personal_access_tokens::Column::UserId.eq(user_id))
             .filter(personal_access_tokens::Column::Id.eq(id))
             .exec(&self.db)
             .await
-            .map(|r| r.rows_affected > 0)
-            .map_err(StoreError::from)
+            .map(|r| r.rows_affected > 0)?)
     }
 
     /// One indexed lookup: the live (unexpired) token with this hash.
@@ -377,8 +364,7 @@ impl Store {
         let found = personal_access_tokens::Entity::find()
             .filter(personal_access_tokens::Column::TokenHash.eq(token_hash))
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         Ok(found.filter(|t| t.expires_at.is_none_or(|e| e > now())))
     }
 }

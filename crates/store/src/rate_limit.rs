@@ -48,8 +48,7 @@ impl Store {
                 .to_owned(),
         )
         .exec_with_returning(&self.db)
-        .await
-        .map_err(StoreError::from)?;
+        .await?;
         Ok(row.count)
     }
 
@@ -65,19 +64,17 @@ impl Store {
             .filter(rate_limits::Column::Key.eq(key))
             .filter(rate_limits::Column::WindowStart.eq(start))
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         Ok(row.map(|r| r.count).unwrap_or(0))
     }
 
     /// Forgets the hits against `key` (e.g. failed sign-ins after a successful one).
     pub async fn rate_limit_reset(&self, key: &str) -> Result<(), StoreError> {
-        rate_limits::Entity::delete_many()
+        Ok(rate_limits::Entity::delete_many()
             .filter(rate_limits::Column::Key.eq(key))
             .exec(&self.db)
             .await
-            .map(|_| ())
-            .map_err(StoreError::from)
+            .map(|_| ())?)
     }
 
     /// Takes back one hit counted against `key` in the current window (an attempt that turned out
@@ -89,7 +86,7 @@ impl Store {
         now_unix: i64,
     ) -> Result<(), StoreError> {
         let start = window_start(now_unix, window_secs);
-        rate_limits::Entity::update_many()
+        Ok(rate_limits::Entity::update_many()
             .col_expr(
                 rate_limits::Column::Count,
                 Expr::col(rate_limits::Column::Count).sub(1),
@@ -99,7 +96,6 @@ impl Store {
             .filter(rate_limits::Column::Count.gt(0))
             .exec(&self.db)
             .await
-            .map(|_| ())
-            .map_err(StoreError::from)
+            .map(|_| ())?)
     }
 }

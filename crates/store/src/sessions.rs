@@ -28,9 +28,8 @@ impl Store {
             .filter(sessions::Column::UserId.eq(user_id))
             .filter(sessions::Column::ExpiresAt.lt(at))
             .exec(&self.db)
-            .await
-            .map_err(StoreError::from)?;
-        sessions::Entity::insert(sessions::ActiveModel {
+            .await?;
+        Ok(sessions::Entity::insert(sessions::ActiveModel {
             id: Set(uuid::Uuid::new_v4().simple().to_string()),
             token_hash: Set(token_hash.to_owned()),
             user_id: Set(user_id.to_owned()),
@@ -41,8 +40,7 @@ impl Store {
             updated_at: Set(at),
         })
         .exec_with_returning(&self.db)
-        .await
-        .map_err(StoreError::from)
+        .await?)
     }
 
     /// The live (unexpired) session with this token hash, and its user.
@@ -54,15 +52,13 @@ impl Store {
             .filter(sessions::Column::TokenHash.eq(token_hash))
             .filter(sessions::Column::ExpiresAt.gt(now()))
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)?
+            .await?
         else {
             return Ok(None);
         };
         let user = users::Entity::find_by_id(session.user_id.clone())
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         Ok(user.map(|u| (session, u)))
     }
 
@@ -72,24 +68,22 @@ impl Store {
         session_id: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        sessions::Entity::update_many()
+        Ok(sessions::Entity::update_many()
             .col_expr(sessions::Column::ExpiresAt, Expr::value(expires_at))
             .col_expr(sessions::Column::UpdatedAt, Expr::value(now()))
             .filter(sessions::Column::Id.eq(session_id))
             .exec(&self.db)
             .await
-            .map(|_| ())
-            .map_err(StoreError::from)
+            .map(|_| ())?)
     }
 
     /// Revokes the session with this token hash; true when one existed.
     pub async fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
-        sessions::Entity::delete_many()
+        Ok(sessions::Entity::delete_many()
             .filter(sessions::Column::TokenHash.eq(token_hash))
             .exec(&self.db)
             .await
-            .map(|r| r.rows_affected > 0)
-            .map_err(StoreError::from)
+            .map(|r| r.rows_affected > 0)?)
     }
 
     /// Whether the session `session_id` of `user_id` is live (not signed out, not expired).
@@ -98,13 +92,12 @@ impl Store {
         user_id: &str,
         session_id: &str,
     ) -> Result<bool, StoreError> {
-        sessions::Entity::find()
+        Ok(sessions::Entity::find()
             .filter(sessions::Column::Id.eq(session_id))
             .filter(sessions::Column::UserId.eq(user_id))
             .filter(sessions::Column::ExpiresAt.gt(now()))
             .count(&self.db)
             .await
-            .map(|n| n > 0)
-            .map_err(StoreError::from)
+            .map(|n| n > 0)?)
     }
 }

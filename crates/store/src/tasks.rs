@@ -339,19 +339,17 @@ impl Store {
             (None, o) if o > 0 => Some(i64::MAX as u64),
             (l, _) => l,
         };
-        q.order_by(tasks::Column::Id, id_order)
+        Ok(q.order_by(tasks::Column::Id, id_order)
             .limit(limit)
             .offset((query.offset > 0).then_some(query.offset))
             .all(&self.db)
-            .await
-            .map_err(StoreError::from)
+            .await?)
     }
 
     pub async fn get_task(&self, user_id: &str, id: i64) -> Result<Option<Task>, StoreError> {
-        tasks::Entity::find_by_id((user_id.to_owned(), id))
+        Ok(tasks::Entity::find_by_id((user_id.to_owned(), id))
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)
+            .await?)
     }
 
     /// Applies a validated patch; `Ok(None)` when the user has no such task.
@@ -400,10 +398,7 @@ impl Store {
                 Expr::value(recurrence.map(|r| r.as_str().to_owned())),
             );
         }
-        let rows = q
-            .exec_with_returning(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+        let rows = q.exec_with_returning(&self.db).await?;
         Ok(rows.into_iter().next())
     }
 
@@ -482,20 +477,18 @@ impl Store {
             .filter(tasks::Column::UserId.eq(user_id))
             .filter(tasks::Column::Id.eq(id))
             .exec_with_returning(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         Ok(rows.into_iter().next())
     }
 
     /// Deletes a task and returns it; `Ok(None)` when the user has no such task. Ids are not reused.
     pub async fn delete_task(&self, user_id: &str, id: i64) -> Result<Option<Task>, StoreError> {
-        tasks::Entity::delete_many()
+        Ok(tasks::Entity::delete_many()
             .filter(tasks::Column::UserId.eq(user_id))
             .filter(tasks::Column::Id.eq(id))
             .exec_with_returning(&self.db)
             .await
-            .map(|rows| rows.into_iter().next())
-            .map_err(StoreError::from)
+            .map(|rows| rows.into_iter().next())?)
     }
 }
 

@@ -35,8 +35,7 @@ impl Store {
             ..Default::default()
         })
         .exec_with_returning(&self.db)
-        .await
-        .map_err(StoreError::from)?;
+        .await?;
         Ok(row.id)
     }
 
@@ -53,8 +52,7 @@ impl Store {
             .filter(turn_queue::Column::ConversationId.eq(conversation_id))
             .filter(turn_queue::Column::ExpiresAt.lt(now()))
             .exec(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         if stale.rows_affected > 0 {
             tracing::warn!(
                 conversation_id,
@@ -72,8 +70,7 @@ impl Store {
             .limit(1)
             .into_tuple()
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         Ok(if first == Some(ticket) {
             TurnSlot::Head
         } else {
@@ -83,22 +80,20 @@ impl Store {
 
     /// Extends a ticket's lease; false when the ticket is gone (taken over as stale, or released).
     pub async fn renew_turn(&self, ticket: i64, until: DateTime<Utc>) -> Result<bool, StoreError> {
-        turn_queue::Entity::update_many()
+        Ok(turn_queue::Entity::update_many()
             .col_expr(turn_queue::Column::ExpiresAt, Expr::value(until))
             .filter(turn_queue::Column::Id.eq(ticket))
             .exec(&self.db)
             .await
-            .map(|r| r.rows_affected == 1)
-            .map_err(StoreError::from)
+            .map(|r| r.rows_affected == 1)?)
     }
 
     /// Gives a ticket back (its turn ended, or it stopped waiting).
     pub async fn release_turn_ticket(&self, ticket: i64) -> Result<(), StoreError> {
-        turn_queue::Entity::delete_many()
+        Ok(turn_queue::Entity::delete_many()
             .filter(turn_queue::Column::Id.eq(ticket))
             .exec(&self.db)
             .await
-            .map(|_| ())
-            .map_err(StoreError::from)
+            .map(|_| ())?)
     }
 }

@@ -31,25 +31,22 @@ impl Store {
             timezone: Set(None),
             locale: Set(None),
         };
-        users::Entity::insert(model)
+        Ok(users::Entity::insert(model)
             .exec_with_returning(&self.db)
-            .await
-            .map_err(StoreError::from)
+            .await?)
     }
 
     pub async fn find_user(&self, id: &str) -> Result<Option<User>, StoreError> {
-        users::Entity::find_by_id(id.to_owned())
+        Ok(users::Entity::find_by_id(id.to_owned())
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)
+            .await?)
     }
 
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        users::Entity::find()
+        Ok(users::Entity::find()
             .filter(users::Column::Email.eq(email))
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)
+            .await?)
     }
 
     /// Makes sure a user known only from an external token (Better Auth's shared-secret setup) has a
@@ -106,8 +103,7 @@ impl Store {
     pub async fn user_timezone(&self, user_id: &str) -> Result<chrono_tz::Tz, StoreError> {
         let user = users::Entity::find_by_id(user_id.to_owned())
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         Ok(user
             .and_then(|u| u.timezone)
             .and_then(|name| crate::parse_timezone(&name).ok())
@@ -127,8 +123,7 @@ impl Store {
             )
             .filter(users::Column::Id.eq(user_id))
             .exec(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         Ok(())
     }
 
@@ -136,8 +131,7 @@ impl Store {
     pub async fn user_locale(&self, user_id: &str) -> Result<Option<String>, StoreError> {
         let user = users::Entity::find_by_id(user_id.to_owned())
             .one(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         Ok(user.and_then(|u| u.locale))
     }
 
@@ -150,8 +144,7 @@ impl Store {
             )
             .filter(users::Column::Id.eq(user_id))
             .exec(&self.db)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         Ok(())
     }
 }

@@ -379,9 +379,9 @@ pub async fn list_messages(
             .map(|m| MessageDto {
                 id: m.id,
                 tool_calls: tool_dtos(&m),
-                role: m.role,
+                role: m.role.as_str().to_owned(),
                 content: m.content,
-                status: m.status,
+                status: m.status.as_str().to_owned(),
                 created_at: m.created_at,
             })
             .collect(),

@@ -5,7 +5,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use todobot_agent::{ToolCallRecord, Tools};
 use todobot_mcp::{McpClient, StatusFilter, TaskList, TaskSummary};
-use todobot_store::{Conversation, Message, NewMessage, Role as MsgRole};
+use todobot_store::{Conversation, Message, MessageStatus, NewMessage, Role as MsgRole};
 use tokio::sync::mpsc;
 
 use super::{
@@ -131,7 +131,7 @@ async fn store_reply(
                 role: MsgRole::Assistant,
                 content: reply,
                 tool_calls: Some(serde_json::to_value(calls).unwrap_or(Value::Null)),
-                status: "ok",
+                status: MessageStatus::Ok,
             },
         )
         .await

@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
-use todobot_store::{Conversation, Message, MessageOrder};
+use todobot_store::{Conversation, Message, MessageOrder, Role};
 
 use super::{
     actions::stream_action,
@@ -77,7 +77,7 @@ pub async fn load_item(
     user: &AuthUser,
     conversation: &Conversation,
     raw: &str,
-    role: &str,
+    role: Role,
     wrong_role: (&'static str, &'static str),
 ) -> ApiResult<Message> {
     let id = parse_id(raw, "msg_").ok_or(ApiError::NotFound("item"))?;
@@ -136,7 +136,7 @@ async fn retry_after_item(state: AppState, user: AuthUser, p: RetryParams) -> Ap
         &user,
         &conversation,
         &p.item_id,
-        "user",
+        Role::User,
         ("NOT_A_USER_MESSAGE", "Only a user message can be retried."),
     )
     .await?
@@ -172,7 +172,7 @@ async fn custom_action(state: AppState, user: AuthUser, p: ActionParams) -> ApiR
                 &user,
                 &conversation,
                 raw,
-                "widget",
+                Role::Widget,
                 ("NOT_A_WIDGET", "Actions apply to widget items."),
             )
             .await?,

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
-use todobot_store::{Conversation, Message};
+use todobot_store::{Conversation, Message, MessageStatus, Role};
 
 use super::protocol::{item_id, thread_id};
 use crate::chat;
@@ -38,8 +38,8 @@ pub fn item_json(m: &Message) -> Option<Value> {
             "created_at": ts(m.created_at),
         })
     };
-    match m.role.as_str() {
-        "user" => {
+    match m.role {
+        Role::User => {
             let mut v = base("user_message");
             v["content"] = json!([{ "type": "input_text", "text": m.content }]);
             v["attachments"] = json!([]);
@@ -47,13 +47,13 @@ pub fn item_json(m: &Message) -> Option<Value> {
             Some(v)
         }
         // a reply still being written is shown by the stream that writes it
-        "assistant" if m.status == "streaming" => None,
-        "assistant" => {
+        Role::Assistant if m.status == MessageStatus::Streaming => None,
+        Role::Assistant => {
             let mut v = base("assistant_message");
             v["content"] = json!([output_text(&m.content)]);
             Some(v)
         }
-        "widget" => {
+        Role::Widget => {
             let stored: Value = serde_json::from_str(&m.content).ok()?;
             let mut v = base("widget");
             v["widget"] = stored.get("widget")?.clone();
@@ -62,7 +62,6 @@ pub fn item_json(m: &Message) -> Option<Value> {
             }
             Some(v)
         }
-        _ => None,
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use todobot_agent::ToolCallRecord;
 use todobot_mcp::{TaskList, TaskSummary};
-use todobot_store::{Message, NewMessage, Role as MsgRole, StatusFilter};
+use todobot_store::{Message, MessageStatus, NewMessage, Role as MsgRole, StatusFilter};
 
 use crate::{AppState, auth::AuthUser, error::ApiResult};
 
@@ -109,7 +109,7 @@ fn stored_row(row: &Value) -> Option<TaskSummary> {
 /// current titles and completion (a task deleted since keeps its stored row; the web UI marks it
 /// deleted, and ticking it answers that the task is gone). Other messages are unchanged.
 pub fn refresh(m: &mut Message, current: &HashMap<i64, TaskSummary>) {
-    if m.role != "widget" {
+    if m.role != MsgRole::Widget {
         return;
     }
     let Ok(stored) = serde_json::from_str::<Value>(&m.content) else {
@@ -129,7 +129,7 @@ pub async fn current_tasks(
     user: &AuthUser,
     messages: &[Message],
 ) -> ApiResult<Option<HashMap<i64, TaskSummary>>> {
-    if !messages.iter().any(|m| m.role == "widget") {
+    if !messages.iter().any(|m| m.role == MsgRole::Widget) {
         return Ok(None);
     }
     let tasks = state
@@ -191,7 +191,7 @@ pub async fn store_widget(
                 role: MsgRole::Widget,
                 content: content.to_string(),
                 tool_calls: None,
-                status: "ok",
+                status: MessageStatus::Ok,
             },
         )
         .await?)
