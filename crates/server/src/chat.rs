@@ -6,6 +6,7 @@
 //! client session bound to the user → store the reply with every tool call and result → release.
 //! A failed turn still stores the user's message and an assistant message saying what went wrong.
 
+mod error;
 mod lease;
 
 use std::{sync::Arc, time::Duration};
@@ -27,6 +28,7 @@ use crate::{
     error::ApiError,
 };
 
+pub use error::TurnError;
 pub use lease::{TurnLease, lease_length};
 
 /// Builds the agent the configuration asks for.
@@ -68,7 +70,7 @@ pub async fn acquire_turn_for_action(
     state: &AppState,
     user_id: &str,
     conversation_id: i64,
-) -> Result<TurnLease, ApiError> {
+) -> Result<TurnLease, TurnError> {
     lease::acquire(state, user_id, conversation_id).await
 }
 
@@ -186,7 +188,7 @@ pub async fn run_turn(
     input: TurnInput,
     events: Option<&EventSink>,
     started: Option<oneshot::Sender<TurnStarted>>,
-) -> Result<TurnResult, ApiError> {
+) -> Result<TurnResult, TurnError> {
     let cid = conversation.id;
     // released on every path: explicitly here, or by the guard's drop if this future is dropped
     let lease = lease::acquire(state, &user.id, cid).await?;
@@ -201,7 +203,7 @@ async fn user_message(
     user: &AuthUser,
     cid: i64,
     input: TurnInput,
-) -> Result<Message, ApiError> {
+) -> Result<Message, TurnError> {
     match input {
         TurnInput::Message(text) => state
             .store
@@ -211,14 +213,14 @@ async fn user_message(
                 new_message(MsgRole::User, text, None, MessageStatus::Ok),
             )
             .await?
-            .ok_or(ApiError::NotFound("conversation")),
+            .ok_or(TurnError::ConversationNotFound),
         TurnInput::Retry { message_id } => {
             let m = state
                 .store
                 .get_message(&user.id, cid, message_id)
                 .await?
                 .filter(|m| m.role == MsgRole::User)
-                .ok_or(ApiError::NotFound("message"))?;
+                .ok_or(TurnError::MessageNotFound)?;
             state
                 .store
                 .delete_messages_after(&user.id, cid, message_id)
@@ -294,7 +296,7 @@ async fn turn_locked(
     input: TurnInput,
     events: Option<&EventSink>,
     started: Option<oneshot::Sender<TurnStarted>>,
-) -> Result<TurnResult, ApiError> {
+) -> Result<TurnResult, TurnError> {
     let cid = conversation.id;
     let user_message = user_message(state, user, cid, input).await?;
     let window = state
@@ -315,7 +317,7 @@ async fn turn_locked(
                 .store
                 .append_message(&user.id, cid, placeholder)
                 .await?
-                .ok_or(ApiError::NotFound("conversation"))?;
+                .ok_or(TurnError::ConversationNotFound)?;
             let _ = tx.send(TurnStarted {
                 user_message: user_message.clone(),
                 reply_id: reply.id,
@@ -338,7 +340,7 @@ async fn turn_locked(
         }
         None => state.store.append_message(&user.id, cid, reply).await?,
     }
-    .ok_or(ApiError::NotFound("conversation"))?;
+    .ok_or(TurnError::ConversationNotFound)?;
     let conversation = state
         .store
         .get_conversation(&user.id, cid)

@@ -680,7 +680,7 @@ async fn a_conversation_deleted_before_its_turn_is_not_waited_for(db: Db) {
     .await;
     assert!(matches!(
         result,
-        Err(todobot_server::error::ApiError::NotFound(_))
+        Err(todobot_server::chat::TurnError::ConversationNotFound)
     ));
     assert!(
         started.elapsed() < std::time::Duration::from_secs(2),

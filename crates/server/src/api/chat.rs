@@ -240,7 +240,7 @@ pub async fn chat(
     };
     let result = match turn.await {
         Ok(Ok(r)) => r,
-        Ok(Err(e)) => return Ok(with_id(e.into_response())),
+        Ok(Err(e)) => return Ok(with_id(ApiError::from(e).into_response())),
         Err(e) => return Err(ApiError::internal(format!("chat turn task failed: {e}"))),
     };
     if let Some(kind) = result.failure {

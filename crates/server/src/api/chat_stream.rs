@@ -109,7 +109,8 @@ async fn run(
     match turn.await {
         Ok(Ok(result)) => finish(&tx, result),
         Ok(Err(e)) => {
-            let mut body = serde_json::to_value(e.body()).unwrap_or(Value::Null);
+            let mut body =
+                serde_json::to_value(crate::error::ApiError::from(e).body()).unwrap_or(Value::Null);
             body["conversation_id"] = json!(cid);
             if let Some(id) = reply_id {
                 body["message_id"] = json!(id);

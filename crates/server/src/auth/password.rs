@@ -11,6 +11,24 @@ use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
 
+/// Why a password could not be hashed or checked (never the password's fault: a wrong password is
+/// `Ok(false)`). The HTTP edge answers it as an internal error.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    /// The computation did not run to its end (the hashing pool closed, or the task panicked).
+    #[error("{0}")]
+    NotRun(String),
+    /// Argon2 refused to hash.
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+}
+
+impl From<PasswordError> for ApiError {
+    fn from(e: PasswordError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
 pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 
@@ -32,33 +50,33 @@ fn hashing_slots() -> &'static Arc<Semaphore> {
 /// request abandoned meanwhile cannot let more computations run than there are slots.
 async fn run_limited<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
+) -> Result<T, PasswordError> {
     let slot = Arc::clone(hashing_slots())
         .acquire_owned()
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(|e| PasswordError::NotRun(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
         work()
     })
     .await
-    .map_err(ApiError::internal)
+    .map_err(|e| PasswordError::NotRun(e.to_string()))
 }
 
 /// Hashes a password to a PHC string (`$argon2id$v=19$...`).
-pub async fn hash(password: String) -> Result<String, ApiError> {
+pub async fn hash(password: String) -> Result<String, PasswordError> {
     run_limited(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
-            .map_err(|e| ApiError::internal(format!("password hashing failed: {e}")))
+            .map_err(|e| PasswordError::Hash(e.to_string()))
     })
     .await?
 }
 
 /// Checks a password against a stored hash. With `None` (unknown account) it still does the work of
 /// a verification against a fixed hash, so response times do not reveal which emails exist.
-pub async fn verify(password: String, stored: Option<String>) -> Result<bool, ApiError> {
+pub async fn verify(password: String, stored: Option<String>) -> Result<bool, PasswordError> {
     run_limited(move || {
         let target = stored.as_deref().unwrap_or(DUMMY_HASH);
         let Ok(parsed) = PasswordHash::new(target) else {

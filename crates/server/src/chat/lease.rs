@@ -9,11 +9,11 @@
 
 use std::time::Duration;
 
-use axum::http::StatusCode;
 use todobot_store::{Store, TurnSlot};
 use tokio::task::JoinHandle;
 
-use crate::{AppState, error::ApiError};
+use super::TurnError;
+use crate::AppState;
 
 /// How long a ticket lives without being renewed.
 pub fn lease_length(state: &AppState) -> Duration {
@@ -90,7 +90,7 @@ pub async fn acquire(
     state: &AppState,
     user_id: &str,
     conversation_id: i64,
-) -> Result<TurnLease, ApiError> {
+) -> Result<TurnLease, TurnError> {
     let lease = lease_length(state);
     let store = state.store.clone();
     let ticket = store
@@ -121,15 +121,11 @@ pub async fn acquire(
             .is_none()
         {
             held.release().await;
-            return Err(ApiError::NotFound("conversation"));
+            return Err(TurnError::ConversationNotFound);
         }
         if tokio::time::Instant::now() >= deadline {
             held.release().await;
-            return Err(ApiError::client(
-                StatusCode::CONFLICT,
-                "CONVERSATION_BUSY",
-                "This conversation is still answering another message. Please try again.",
-            ));
+            return Err(TurnError::Busy);
         }
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_millis(200));

@@ -13,7 +13,7 @@ use super::{
     stream::{Frames, emit_assistant, error_event, progress, send, sse_response, stream_options},
     widget::{widget_content, widget_filter},
 };
-use crate::{AppState, auth::AuthUser, chat};
+use crate::{AppState, auth::AuthUser, chat, error::ApiError};
 
 pub fn stream_action(
     state: AppState,
@@ -29,7 +29,7 @@ pub fn stream_action(
         let lease = match chat::acquire_turn_for_action(&state, &user.id, cid).await {
             Ok(lease) => lease,
             Err(e) => {
-                send(&tx, error_event(&e.body().message, true));
+                send(&tx, error_event(&ApiError::from(e).body().message, true));
                 return;
             }
         };

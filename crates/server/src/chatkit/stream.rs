@@ -211,7 +211,10 @@ async fn run_stream_turn(
         Ok(Ok(result)) => finish_turn(state, user, &result, live.as_ref(), tx).await,
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "ChatKit turn failed");
-            send(tx, error_event(&e.body().message, true));
+            send(
+                tx,
+                error_event(&crate::error::ApiError::from(e).body().message, true),
+            );
             return;
         }
         Err(e) => {
