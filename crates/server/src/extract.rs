@@ -37,11 +37,7 @@ where
         }
         serde_path_to_error::deserialize::<_, T>(value)
             .map(ApiJson)
-            .map_err(|e| {
-                let detail =
-                    format!("Failed to deserialize the JSON body into the target type: {e}");
-                ApiError::Validation(field_errors_from_serde(&detail))
-            })
+            .map_err(|e| ApiError::Validation(field_errors_from_serde(&e)))
     }
 }
 
@@ -83,11 +79,9 @@ pub fn payload_too_large() -> ApiError {
 
 pub fn json_rejection(rejection: JsonRejection) -> ApiError {
     match rejection {
-        JsonRejection::JsonDataError(e) => {
-            let detail = e.body_text();
-            ApiError::Validation(field_errors_from_serde(&detail))
-        }
-        JsonRejection::JsonSyntaxError(_) => {
+        // every typed body goes through `ApiJson` (its shape errors carry their path); the raw
+        // `Value` read here has no shape to violate
+        JsonRejection::JsonSyntaxError(_) | JsonRejection::JsonDataError(_) => {
             ApiError::bad_request("INVALID_JSON", "The request body is not valid JSON.")
         }
         JsonRejection::MissingJsonContentType(_) => ApiError::client(
@@ -100,29 +94,27 @@ pub fn json_rejection(rejection: JsonRejection) -> ApiError {
     }
 }
 
-/// Turns serde's message into field errors, e.g. "missing field `title`" -> {title: "is required"}.
-fn field_errors_from_serde(detail: &str) -> FieldErrors {
-    // axum prefixes "Failed to deserialize the JSON body into the target type: "
-    let msg = detail.rsplit(": ").next().unwrap_or(detail);
-    let msg = msg.split(" at line ").next().unwrap_or(msg);
-    let backticked = |s: &str| s.split('`').nth(1).map(str::to_owned);
-    if msg.starts_with("missing field")
-        && let Some(f) = backticked(msg)
-    {
+/// A shape error as a field error: the field is the error's path (`title`, `tags[0]`; `body` at
+/// the top), the message serde's (read from a `Value`, so it has no line and column). A missing or
+/// unknown field is reported by serde at its parent's path with the name only in its message, so
+/// that name (serde's fixed "missing field `x`" / "unknown field `x`, …" form) becomes the field.
+fn field_errors_from_serde(e: &serde_path_to_error::Error<serde_json::Error>) -> FieldErrors {
+    let msg = e.inner().to_string();
+    let named = |prefix: &str| {
+        msg.strip_prefix(prefix)?
+            .split('`')
+            .nth(1)
+            .map(str::to_owned)
+    };
+    if let Some(f) = named("missing field ") {
         return FieldErrors::single(&f, format!("{f} is required"));
     }
-    if msg.starts_with("unknown field")
-        && let Some(f) = backticked(msg)
-    {
+    if let Some(f) = named("unknown field ") {
         return FieldErrors::single(&f, format!("unknown field `{f}`"));
     }
-    // "invalid type: integer `3`, expected a string" has no field name: find it in the path prefix
-    let path = detail
-        .split(": ")
-        .nth(1)
-        .filter(|p| !p.contains(' ') && !p.is_empty() && *p != ".")
-        .map(str::to_owned);
-    FieldErrors::single(path.as_deref().unwrap_or("body"), msg.to_owned())
+    let path = e.path().to_string();
+    let field = if path == "." { "body" } else { path.as_str() };
+    FieldErrors::single(field, msg)
 }
 
 /// Path parameters; malformed ones are 400 `INVALID_PATH`.
@@ -246,22 +238,51 @@ fn forwarded_client(headers: &axum::http::HeaderMap, hops: usize) -> Option<std:
 mod tests {
     use super::*;
 
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        title: String,
+        description: Option<String>,
+        tags: Option<Vec<String>>,
+    }
+
+    fn shape_error(body: serde_json::Value) -> FieldErrors {
+        let e = serde_path_to_error::deserialize::<_, Body>(body).expect_err("a shape error");
+        field_errors_from_serde(&e)
+    }
+
     #[test]
-    fn serde_messages_become_field_errors() {
-        let f = field_errors_from_serde(
-            "Failed to deserialize the JSON body into the target type: missing field `title` at line 1 column 2",
+    fn a_body_of_the_right_shape_is_read() {
+        let b: Body = serde_path_to_error::deserialize(
+            serde_json::json!({ "title": "t", "description": "d", "tags": ["a"] }),
+        )
+        .expect("valid");
+        assert_eq!(
+            (b.title, b.description, b.tags),
+            (
+                "t".to_owned(),
+                Some("d".to_owned()),
+                Some(vec!["a".to_owned()])
+            )
         );
+    }
+
+    #[test]
+    fn serde_errors_become_field_errors_at_their_path() {
+        let f = shape_error(serde_json::json!({}));
         assert_eq!(
             f.0.get("title").map(String::as_str),
             Some("title is required")
         );
-        let f = field_errors_from_serde(
-            "Failed to deserialize the JSON body into the target type: title: invalid type: integer `3`, expected a string at line 1 column 11",
+        let f = shape_error(serde_json::json!({ "title": 3 }));
+        assert_eq!(
+            f.0.get("title").map(String::as_str),
+            Some("invalid type: integer `3`, expected a string"),
+            "{f:?}"
         );
-        assert!(f.0.contains_key("title"), "{f:?}");
-        let f = field_errors_from_serde(
-            "Failed to deserialize the JSON body into the target type: unknown field `titel`, expected one of `title`, `description` at line 1 column 8",
-        );
+        let f = shape_error(serde_json::json!({ "title": "a", "tags": ["x", 4] }));
+        assert!(f.0.contains_key("tags[1]"), "{f:?}");
+        let f = shape_error(serde_json::json!({ "titel": "a" }));
         assert!(f.0.contains_key("titel"), "{f:?}");
     }
 

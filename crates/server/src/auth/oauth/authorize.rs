@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::{
     Json,
-    extract::{Query, RawQuery, State, rejection::JsonRejection},
+    extract::{Query, RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -241,9 +241,9 @@ pub struct Decision {
 pub async fn decide(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Json<Decision>, JsonRejection>,
+    body: Result<crate::extract::ApiJson<Decision>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let Json(decision) = body.map_err(crate::extract::json_rejection)?;
+    let crate::extract::ApiJson(decision) = body?;
     let valid = match validate(&state, &headers, &decision.params).await {
         Ok(v) => v,
         Err(r) => return Ok(refusal_response(r)),

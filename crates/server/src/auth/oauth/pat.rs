@@ -4,7 +4,7 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, State, rejection::JsonRejection},
+    extract::{Path, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{delete, get},
@@ -79,10 +79,10 @@ async fn list_tokens(State(state): State<AppState>, headers: HeaderMap) -> ApiRe
 async fn create_token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Json<NewToken>, JsonRejection>,
+    body: Result<crate::extract::ApiJson<NewToken>, ApiError>,
 ) -> ApiResult<Response> {
     let user = account(&state, &headers).await?;
-    let Json(new) = body.map_err(crate::extract::json_rejection)?;
+    let crate::extract::ApiJson(new) = body?;
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::field("name", "name must be 1 to 100 characters"));
