@@ -120,8 +120,7 @@ impl Store {
                 .to_owned(),
         )
         .exec(&self.db)
-        .await
-        .map_err(StoreError::from)?;
+        .await?;
         self.find_oauth_client(id)
             .await?
             .ok_or_else(|| StoreError::Internal("upserted client not found".into()))
