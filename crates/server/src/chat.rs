@@ -288,6 +288,9 @@ async fn run_agent(
     }
 }
 
+/// What a reply cut off by a crash (its turn died while writing it) says from the next turn on.
+pub const INTERRUPTED_REPLY: &str = "Sorry — this reply was interrupted before it finished (the server restarted). Your message is saved; please send it again.";
+
 async fn turn_locked(
     state: &AppState,
     agent: &Arc<Agent>,
@@ -298,6 +301,18 @@ async fn turn_locked(
     started: Option<oneshot::Sender<TurnStarted>>,
 ) -> Result<TurnResult, TurnError> {
     let cid = conversation.id;
+    // holding the lease: a reply still `streaming` belongs to a turn that died mid-reply
+    let interrupted = state
+        .store
+        .fail_interrupted_replies(&user.id, cid, INTERRUPTED_REPLY)
+        .await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            conversation_id = cid,
+            interrupted,
+            "replies of a turn that died were marked failed"
+        );
+    }
     let user_message = user_message(state, user, cid, input).await?;
     let window = state
         .store

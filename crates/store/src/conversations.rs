@@ -301,6 +301,31 @@ impl Store {
         self.get_message(user_id, conversation_id, id).await
     }
 
+    /// Marks the replies of a conversation still `streaming` as failed, with `content` as their
+    /// text: a turn that died while writing its reply (the process was killed, the node drained)
+    /// leaves its reserved row behind. Call only while holding the conversation's turn lease, when
+    /// no other turn of it can be writing. Returns how many replies were marked.
+    pub async fn fail_interrupted_replies(
+        &self,
+        user_id: &str,
+        conversation_id: i64,
+        content: &str,
+    ) -> Result<u64, StoreError> {
+        Ok(messages::Entity::update_many()
+            .col_expr(messages::Column::Content, Expr::value(content.to_owned()))
+            .col_expr(
+                messages::Column::Status,
+                Expr::value(MessageStatus::Error.as_str()),
+            )
+            .filter(messages::Column::ConversationId.eq(conversation_id))
+            .filter(messages::Column::UserId.eq(user_id))
+            .filter(messages::Column::Role.eq(Role::Assistant))
+            .filter(messages::Column::Status.eq(MessageStatus::Streaming))
+            .exec(&self.db)
+            .await
+            .map(|r| r.rows_affected)?)
+    }
+
     /// Records `positive`/`negative` feedback on the given messages of a conversation.
     pub async fn set_message_feedback(
         &self,

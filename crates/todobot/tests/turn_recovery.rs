@@ -124,7 +124,8 @@ async fn killed_mid_turn_then_next_turn_answers(db: Vec<(String, String)>) {
     let body: Value = res.json().await.expect("json");
     let cid = body["conversation_id"].as_i64().expect("cid");
 
-    // the next turn stalls in the model; the process is killed while it holds the conversation
+    // the next turn (streamed, so its reply row is reserved before the model answers) stalls in
+    // the model; the process is killed while it holds the conversation
     mock.push([Reply::Delayed(
         Duration::from_secs(600),
         Box::new(Reply::text("never")),
@@ -132,13 +133,13 @@ async fn killed_mid_turn_then_next_turn_answers(db: Vec<(String, String)>) {
     let stalled = {
         let (base, user_id, jwt) = (first.base.clone(), user_id.clone(), jwt.clone());
         tokio::spawn(async move {
-            let _ = post_chat(
-                &base,
-                &user_id,
-                &jwt,
-                json!({"message": "stall", "conversation_id": cid}),
-            )
-            .await;
+            let _ = reqwest::Client::new()
+                .post(format!("{base}/api/{user_id}/chat"))
+                .bearer_auth(&jwt)
+                .header("accept", "text/event-stream")
+                .json(&json!({"message": "stall", "conversation_id": cid}))
+                .send()
+                .await;
         })
     };
     while mock.request_count() < 2 {
@@ -172,6 +173,43 @@ async fn killed_mid_turn_then_next_turn_answers(db: Vec<(String, String)>) {
         "answered within 30 s of the crash: {waited:?}"
     );
     eprintln!("answered {waited:?} after the kill -9");
+
+    // the killed turn's message is kept, and its reserved reply no longer claims to be streaming:
+    // it says it was interrupted
+    let messages: Value = client
+        .get(format!(
+            "{}/api/{user_id}/conversations/{cid}/messages",
+            second.base
+        ))
+        .bearer_auth(&jwt)
+        .send()
+        .await
+        .expect("messages")
+        .json()
+        .await
+        .expect("json");
+    let rows = messages["data"].as_array().expect("messages page").clone();
+    let texts: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|m| {
+            (
+                m["role"].as_str().unwrap_or_default(),
+                m["status"].as_str().unwrap_or_default(),
+                m["content"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(
+        texts.iter().all(|(_, status, _)| *status != "streaming"),
+        "no reply left streaming: {texts:?}"
+    );
+    let stall = texts
+        .iter()
+        .position(|(role, _, content)| *role == "user" && *content == "stall")
+        .expect("the killed turn's message is kept");
+    let (role, status, content) = texts[stall + 1];
+    assert_eq!((role, status), ("assistant", "error"), "{texts:?}");
+    assert_eq!(content, todobot_server::chat::INTERRUPTED_REPLY);
     drop(second);
     let _ = std::fs::remove_dir_all(&dir);
 }
