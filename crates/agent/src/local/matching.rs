@@ -138,6 +138,10 @@ pub(super) struct TaskRow {
     pub id: i64,
     pub title: String,
     pub completed: bool,
+    pub priority: String,
+    pub tags: Vec<String>,
+    pub due_at: Option<String>,
+    pub overdue: bool,
 }
 
 pub(super) fn task_rows(value: &Value) -> Vec<TaskRow> {
@@ -151,6 +155,22 @@ pub(super) fn task_rows(value: &Value) -> Vec<TaskRow> {
                         id: r.get("id")?.as_i64()?,
                         title: r.get("title")?.as_str()?.to_owned(),
                         completed: r.get("completed").and_then(Value::as_bool).unwrap_or(false),
+                        priority: r
+                            .get("priority")
+                            .and_then(Value::as_str)
+                            .unwrap_or("medium")
+                            .to_owned(),
+                        tags: r
+                            .get("tags")
+                            .and_then(Value::as_array)
+                            .map(|t| {
+                                t.iter()
+                                    .filter_map(|v| v.as_str().map(str::to_owned))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        due_at: r.get("due_at").and_then(Value::as_str).map(str::to_owned),
+                        overdue: r.get("overdue").and_then(Value::as_bool).unwrap_or(false),
                     })
                 })
                 .collect()

@@ -34,6 +34,10 @@ pub(super) enum Say<'a> {
     Deleted(i64, &'a str),
     Renamed(i64, &'a str),
     Described(i64, &'a str),
+    /// Priority, due date, repetition or tags changed.
+    Updated(i64, &'a str),
+    /// Nothing to change (the tag was not there).
+    Unchanged(i64, &'a str),
     NotFoundId(i64),
     Failed(&'a str),
     NoTasks,
@@ -86,6 +90,8 @@ fn english(what: Say<'_>) -> String {
         Say::Deleted(id, t) => format!("I deleted task {id} \"{t}\"."),
         Say::Renamed(id, t) => format!("I updated task {id}: it's now \"{t}\"."),
         Say::Described(id, t) => format!("I updated the description of task {id} \"{t}\"."),
+        Say::Updated(id, t) => format!("I updated task {id} \"{t}\":"),
+        Say::Unchanged(id, t) => format!("Task {id} \"{t}\" already has those tags; nothing changed."),
         Say::NotFoundId(id) => {
             format!("I couldn't find task {id}. Say \"show my tasks\" to see your task numbers.")
         }
@@ -132,7 +138,10 @@ pub(super) const HELP_TEXT: &str = "Here's what I can do:\n\
 - show tasks: \"show me all my tasks\", \"what's pending?\", \"what have I completed?\"\n\
 - complete: \"mark task 3 as complete\" or \"I finished buying groceries\"\n\
 - rename: \"change task 1 to 'Call mom tonight'\"\n\
-- delete: \"delete the meeting task\"";
+- delete: \"delete the meeting task\"\n\
+- details: \"add a high priority task to pay rent due friday\", \"remind me every monday to water the plants\", \
+\"tag task 2 as work\", \"task 4 is due tomorrow at 5pm\"\n\
+- find: \"what's due this week?\", \"what's overdue?\", \"find tasks about the report\", \"sort by due date\"";
 
 pub(super) fn render_list(lang: Lang, status: ListStatus, rows: &[TaskRow]) -> String {
     if lang != Lang::En {

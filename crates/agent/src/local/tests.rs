@@ -15,6 +15,7 @@ fn add(t: &str) -> Intent {
     Intent::Add {
         title: t.into(),
         description: None,
+        details: super::Details::default(),
     }
 }
 
@@ -77,7 +78,8 @@ fn parses_everyday_variants() {
         parse("add a task to buy groceries with description milk, eggs"),
         Intent::Add {
             title: "buy groceries".into(),
-            description: Some("milk, eggs".into())
+            description: Some("milk, eggs".into()),
+            details: super::Details::default(),
         }
     );
     assert_eq!(parse("list my tasks"), Intent::List(ListStatus::All));

@@ -185,11 +185,14 @@ pub(super) fn parse(text: &str) -> Option<Intent> {
     (!title.is_empty()).then_some(Intent::Add {
         title,
         description: None,
+        details: super::Details::default(),
     })
 }
 
 pub(super) fn say_urdu(what: Say<'_>) -> String {
     match what {
+        Say::Updated(id, t) => format!("کام {id} \"{t}\" میں تبدیلی کر دی:"),
+        Say::Unchanged(id, t) => format!("کام {id} \"{t}\" میں کچھ نہیں بدلا۔"),
         Say::Added(id, t) => format!("میں نے \"{t}\" آپ کے کاموں میں شامل کر دیا (کام {id})۔"),
         Say::Completed(id, t) => format!("ہو گیا! کام {id} \"{t}\" مکمل کر دیا۔"),
         Say::Reopened(id, t) => format!("کام {id} \"{t}\" دوبارہ کھول دیا؛ یہ اب باقی ہے۔"),
@@ -227,6 +230,8 @@ pub(super) fn say_urdu(what: Say<'_>) -> String {
 
 pub(super) fn say_roman(what: Say<'_>) -> String {
     match what {
+        Say::Updated(id, t) => format!("Task {id} \"{t}\" update kar diya:"),
+        Say::Unchanged(id, t) => format!("Task {id} \"{t}\" mein kuch nahi badla."),
         Say::Added(id, t) => format!("Maine \"{t}\" aap ke tasks mein shamil kar diya (task {id})."),
         Say::Completed(id, t) => format!("Ho gaya! Task {id} \"{t}\" mukammal kar diya."),
         Say::Reopened(id, t) => format!("Task {id} \"{t}\" dobara khol diya; ab yeh baqi hai."),
