@@ -171,6 +171,7 @@ impl Context {
             }
             Intent::Delete { .. } => Some(Intent::Delete { target }),
             Intent::Ask { .. } => Some(Intent::Ask { target }),
+            Intent::Set { change, .. } => Some(Intent::Set { target, change }),
             Intent::Update {
                 title, description, ..
             } => Some(Intent::Update {

@@ -238,7 +238,7 @@ fn tail_due(title: &str) -> Option<(String, When)> {
         while keep > 0
             && matches!(
                 words[keep - 1].to_lowercase().as_str(),
-                "due" | "for" | "is" | "it's"
+                "due" | "for" | "is" | "it's" | "which" | "that"
             )
         {
             keep -= 1;

@@ -12,7 +12,7 @@ const POLITE: &str = r"^(?:(?:hey|hi|ok|okay|so|and|also|then|now)[,!]?\s+)*(?:(
 pattern!(
     ADD,
     &format!(
-        r"{POLITE}(?:add|create|make|put|new|insert|write down|jot down|note down)\s+(?:(?:a|an|another|one|more|new)\s+)*(?:(?:task|todo|to-do|to do|item|reminder|entry)s?\b)?\s*(?:to|for|:|-|called|named|titled|saying|that says)?\s*(?P<title>.+?)(?:\s+(?:to|on|in|onto)\s+(?:my|the)\s+(?:todo |to-do |to do |task )?(?:list|tasks|todos))?$"
+        r"{POLITE}(?:add|create|make|put|new|insert|write down|jot down|note down)\s+(?:(?:a|an|another|one|more|new)\s+)*(?:(?:task|todo|to-do|to do|item|reminder|entry)s?\b)?\s*(?:(?:to|for|called|named|titled|saying|that says)\b|:|-)?\s*(?P<title>.+?)(?:\s+(?:to|on|in|onto)\s+(?:my|the)\s+(?:todo |to-do |to do |task )?(?:list|tasks|todos))?$"
     )
 );
 pattern!(
