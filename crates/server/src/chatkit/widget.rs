@@ -1,5 +1,7 @@
-//! The todo-list widget: a ListView with a checkbox per task. Toggling one sends
-//! `threads.custom_action` with `{type: "todo.toggle", payload: {task_id}}`.
+//! The todo-list widget: a ListView with a checkbox per task and, under it, the task's priority,
+//! due date (relative to now, in the user's time zone, overdue marked) and tags (see
+//! [`super::task_meta`]). Toggling one sends `threads.custom_action` with
+//! `{type: "todo.toggle", payload: {task_id}}`.
 //!
 //! A stored widget is a snapshot; whenever a thread is read (`threads.get_by_id`, `items.list`) its
 //! widgets are re-rendered from the tasks' current state, so they agree with the task list even
@@ -8,9 +10,10 @@
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
-use todobot_agent::ToolCallRecord;
-use todobot_store::{Message, NewMessage, Role as MsgRole, StatusFilter};
+use todobot_agent::{ToolCallRecord, local::Clock};
+use todobot_store::{Message, NewMessage, Priority, Role as MsgRole, StatusFilter, decode_tags};
 
+use super::task_meta::{clock_for, copy_suffix, meta_row};
 use crate::{AppState, auth::AuthUser, error::ApiResult};
 
 pub const TOGGLE_ACTION: &str = "todo.toggle";
@@ -20,6 +23,24 @@ pub struct TaskRow {
     pub id: i64,
     pub title: String,
     pub completed: bool,
+    /// low, medium or high.
+    pub priority: String,
+    pub tags: Vec<String>,
+    /// RFC 3339.
+    pub due_at: Option<String>,
+}
+
+impl TaskRow {
+    fn plain(id: i64, title: String, completed: bool) -> Self {
+        Self {
+            id,
+            title,
+            completed,
+            priority: "medium".into(),
+            tags: Vec::new(),
+            due_at: None,
+        }
+    }
 }
 
 /// The tasks in a `list_tasks` result (`{"tasks": [...]}`; a bare array from older servers).
@@ -34,6 +55,21 @@ pub fn task_rows(v: &Value) -> Vec<TaskRow> {
                         id: r.get("id")?.as_i64()?,
                         title: r.get("title")?.as_str()?.to_owned(),
                         completed: r.get("completed")?.as_bool()?,
+                        priority: r
+                            .get("priority")
+                            .and_then(Value::as_str)
+                            .unwrap_or("medium")
+                            .to_owned(),
+                        tags: r
+                            .get("tags")
+                            .and_then(Value::as_array)
+                            .map(|t| {
+                                t.iter()
+                                    .filter_map(|v| v.as_str().map(str::to_owned))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        due_at: r.get("due_at").and_then(Value::as_str).map(str::to_owned),
                     })
                 })
                 .collect()
@@ -41,8 +77,8 @@ pub fn task_rows(v: &Value) -> Vec<TaskRow> {
         .unwrap_or_default()
 }
 
-fn task_item(t: &TaskRow) -> Value {
-    json!({
+fn task_item(t: &TaskRow, clock: &Clock) -> Value {
+    let mut item = json!({
         "type": "ListViewItem",
         "key": format!("task-{}", t.id),
         "children": [{
@@ -58,33 +94,46 @@ fn task_item(t: &TaskRow) -> Value {
                 "streaming": true
             }
         }]
-    })
+    });
+    if let (Some(meta), Some(children)) = (meta_row(t, clock), item["children"].as_array_mut()) {
+        children.push(meta);
+    }
+    item
 }
 
-pub fn todo_widget(filter: &str, tasks: &[TaskRow]) -> Value {
-    let heading = match filter {
+fn heading(filter: &str) -> &'static str {
+    match filter {
         "pending" => "Pending tasks",
         "completed" => "Completed tasks",
         _ => "Your tasks",
-    };
-    let children: Vec<Value> = tasks.iter().map(task_item).collect();
+    }
+}
+
+pub fn todo_widget(filter: &str, tasks: &[TaskRow], clock: &Clock) -> Value {
+    let children: Vec<Value> = tasks.iter().map(|t| task_item(t, clock)).collect();
+    list_view(filter, children)
+}
+
+fn list_view(filter: &str, children: Vec<Value>) -> Value {
+    let heading = heading(filter);
     json!({
         "type": "ListView",
         "id": format!("todo-list:{filter}"),
-        "status": { "text": format!("{heading} ({})", tasks.len()) },
+        "status": { "text": format!("{heading} ({})", children.len()) },
         "children": children,
     })
 }
 
-pub fn widget_copy_text(tasks: &[TaskRow]) -> String {
+pub fn widget_copy_text(tasks: &[TaskRow], clock: &Clock) -> String {
     tasks
         .iter()
         .map(|t| {
             format!(
-                "[{}] {}. {}",
+                "[{}] {}. {}{}",
                 if t.completed { "x" } else { " " },
                 t.id,
-                t.title
+                t.title,
+                copy_suffix(t, clock)
             )
         })
         .collect::<Vec<_>>()
@@ -92,8 +141,11 @@ pub fn widget_copy_text(tasks: &[TaskRow]) -> String {
 }
 
 /// What a widget message stores: the widget and its plain-text copy.
-pub fn widget_content(filter: &str, rows: &[TaskRow]) -> Value {
-    json!({ "widget": todo_widget(filter, rows), "copy_text": widget_copy_text(rows) })
+pub fn widget_content(filter: &str, rows: &[TaskRow], clock: &Clock) -> Value {
+    json!({
+        "widget": todo_widget(filter, rows, clock),
+        "copy_text": widget_copy_text(rows, clock)
+    })
 }
 
 /// The filter a stored widget message was made with (`all` when unknown).
@@ -105,11 +157,16 @@ pub fn widget_filter(widget: Option<&Message>) -> String {
         .unwrap_or_else(|| "all".to_owned())
 }
 
-/// The rows a stored widget shows, in order, as they were when it was stored.
-fn stored_rows(widget: &Value) -> Vec<TaskRow> {
+/// The items a stored widget shows, in order, with the rows they were stored with.
+fn stored_items(widget: &Value) -> Vec<(TaskRow, Value)> {
     widget["children"]
         .as_array()
-        .map(|rows| rows.iter().filter_map(stored_row).collect())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| Some((stored_row(i)?, i.clone())))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -118,17 +175,18 @@ fn stored_row(row: &Value) -> Option<TaskRow> {
     let checkbox = &row["children"][0];
     let label = checkbox["label"].as_str().unwrap_or("");
     let prefix = format!("{id}. ");
-    Some(TaskRow {
+    Some(TaskRow::plain(
         id,
-        title: label.strip_prefix(&prefix).unwrap_or(label).to_owned(),
-        completed: checkbox["defaultChecked"].as_bool().unwrap_or(false),
-    })
+        label.strip_prefix(&prefix).unwrap_or(label).to_owned(),
+        checkbox["defaultChecked"].as_bool().unwrap_or(false),
+    ))
 }
 
 /// Re-renders a stored widget message from the tasks' current state: the same tasks, with their
-/// current titles and completion (a task deleted since keeps its stored row; the web UI marks it
-/// deleted, and ticking it answers that the task is gone). Other messages are unchanged.
-pub fn refresh(m: &mut Message, current: &HashMap<i64, TaskRow>) {
+/// current titles, completion, priority, due dates (relative to now) and tags (a task deleted
+/// since keeps its stored item; the web UI marks it deleted, and ticking it answers that the task
+/// is gone). Other messages are unchanged.
+pub fn refresh(m: &mut Message, current: &HashMap<i64, TaskRow>, clock: &Clock) {
     if m.role != "widget" {
         return;
     }
@@ -136,11 +194,18 @@ pub fn refresh(m: &mut Message, current: &HashMap<i64, TaskRow>) {
         return;
     };
     let filter = widget_filter(Some(m));
-    let rows: Vec<TaskRow> = stored_rows(&stored["widget"])
+    let (rows, items): (Vec<TaskRow>, Vec<Value>) = stored_items(&stored["widget"])
         .into_iter()
-        .map(|row| current.get(&row.id).cloned().unwrap_or(row))
-        .collect();
-    m.content = widget_content(&filter, &rows).to_string();
+        .map(|(row, item)| match current.get(&row.id) {
+            Some(now) => (now.clone(), task_item(now, clock)),
+            None => (row, item),
+        })
+        .unzip();
+    m.content = json!({
+        "widget": list_view(&filter, items),
+        "copy_text": widget_copy_text(&rows, clock)
+    })
+    .to_string();
 }
 
 /// The user's tasks now, by id, when `messages` hold a widget to refresh (one query per page).
@@ -164,6 +229,9 @@ pub async fn current_tasks(
                     id: t.id,
                     title: t.title,
                     completed: t.completed,
+                    priority: Priority::from_rank(t.priority).as_str().to_owned(),
+                    tags: decode_tags(&t.tags),
+                    due_at: t.due_at.map(|d| d.to_rfc3339()),
                 };
                 (t.id, row)
             })
@@ -178,8 +246,9 @@ pub async fn refresh_all(
     messages: &mut [Message],
 ) -> ApiResult<()> {
     if let Some(current) = current_tasks(state, user, messages).await? {
+        let clock = clock_for(state, user).await;
         for m in messages.iter_mut() {
-            refresh(m, &current);
+            refresh(m, &current, &clock);
         }
     }
     Ok(())
@@ -209,7 +278,7 @@ pub async fn store_widget(
     filter: &str,
     rows: &[TaskRow],
 ) -> ApiResult<Option<Message>> {
-    let content = widget_content(filter, rows);
+    let content = widget_content(filter, rows, &clock_for(state, user).await);
     Ok(state
         .store
         .append_message(
