@@ -22,6 +22,7 @@ mod replies;
 #[cfg(test)]
 mod tests;
 mod urdu;
+mod urdu_details;
 
 use crate::{AgentError, EventSink, HistoryMessage, HistoryRole, Tools, TurnOutput};
 

@@ -4,7 +4,7 @@ use super::{
     Details, Intent, ListStatus, TaskRef,
     details::{parse_find, parse_set, priority_slot, remind_every, split_details},
     refs::{self, normalise, parse_ref, pattern, unquote},
-    urdu,
+    urdu, urdu_details,
 };
 
 const POLITE: &str = r"^(?:(?:hey|hi|ok|okay|so|and|also|then|now)[,!]?\s+)*(?:(?:please|pls|can you|could you|would you|will you|kindly)\s+)*";
@@ -242,6 +242,9 @@ fn parse_one(text: &str) -> Intent {
     let text = trim_message(text);
     if text.is_empty() {
         return Intent::Unknown;
+    }
+    if let Some(intent) = urdu_details::parse(&text) {
+        return intent;
     }
     if let Some(intent) = urdu::parse(&text) {
         return intent;
