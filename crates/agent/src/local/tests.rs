@@ -82,6 +82,10 @@ fn parses_everyday_variants() {
             details: super::Details::default(),
         }
     );
+}
+
+#[test]
+fn parses_everyday_lists_and_changes() {
     assert_eq!(parse("list my tasks"), Intent::List(ListStatus::All));
     assert_eq!(
         parse("what do I still have to do?"),
