@@ -8,7 +8,8 @@
 //! (numbered from 1; `x ` marks a completed one). A case is `message >> next message => ops`,
 //! where ops are `;`-separated: `add TITLE`, `complete N`, `reopen N`, `delete N`,
 //! `title N NEW`, `desc N TEXT`, `set N {DETAILS}` (priority, tags, due date, repetition), or `-`
-//! for no change; `add TITLE {DETAILS}` adds with details. DETAILS are `key=value` words:
+//! for no change; `add TITLE {DETAILS}` adds with details; `next TITLE {DETAILS}` is the next
+//! occurrence the store creates when a recurring task is completed. DETAILS are `key=value` words:
 //! `priority=high`, `tags=work+home`, `due=2026-11-27T17:00+05:00` (or `due=none`),
 //! `recurrence=weekly` (or `none`). A starting task may carry them too (`Pay rent {due=…}`).
 //! `~ TEXT` after the ops requires the last reply to contain TEXT (`~ !TEXT`: not contain); there
@@ -197,11 +198,14 @@ fn apply(start: &State, ops: &[String]) -> (State, Vec<String>, Vec<i64>) {
         let (id, arg) = rest.split_once(' ').unwrap_or((rest, ""));
         let id: i64 = id.parse().unwrap_or(0);
         match verb {
-            "add" => {
+            "add" | "next" => {
                 let (title, added) = split_details(rest);
                 let mut details = Details::new();
                 apply_details(&mut details, &added);
-                calls.push(format!("add_task {title}{}", show_details(&added)));
+                // `next`: the next occurrence of a recurring task, created by the store (no call)
+                if verb == "add" {
+                    calls.push(format!("add_task {title}{}", show_details(&added)));
+                }
                 state.insert(
                     next,
                     TaskState {

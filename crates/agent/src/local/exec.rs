@@ -205,7 +205,8 @@ impl<'a, T: Tools> Turn<'a, T> {
         }
         let title = title_of(&out);
         Ok(if completed {
-            self.say(Say::Completed(id, &title))
+            let done = self.say(Say::Completed(id, &title));
+            self.with_next(done, &out.value)
         } else {
             self.say(Say::Reopened(id, &title))
         })

@@ -70,6 +70,20 @@ impl<T: Tools> Turn<'_, T> {
         format!("{reply} {text}.")
     }
 
+    /// "… It repeats: the next one is task 9, due Mon 7 Dec 17:00." after completing a recurring task.
+    pub(super) fn with_next(&self, reply: String, result: &Value) -> String {
+        let Some(next) = result.get("next_task_id").and_then(Value::as_i64) else {
+            return reply;
+        };
+        match result.get("next_due_at").and_then(Value::as_str) {
+            Some(due) => format!(
+                "{reply} It repeats: the next one is task {next}, due {}.",
+                self.show(due)
+            ),
+            None => format!("{reply} It repeats: the next one is task {next}."),
+        }
+    }
+
     fn show(&self, rfc3339: &str) -> String {
         DateTime::parse_from_rfc3339(rfc3339)
             .map(|d| self.clock.show(d.to_utc()))
