@@ -172,7 +172,125 @@ async fn the_planner_reads_tomorrow_in_the_users_zone(db: Db) {
     app.finish().await;
 }
 
+async fn tasks(app: &TestApp, user: &TestUser) -> Vec<Value> {
+    let (status, body) = app
+        .call(
+            Method::GET,
+            &format!("/api/{}/tasks", user.id),
+            Some(&user.jwt),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body.as_array().expect("tasks").clone()
+}
+
+fn reply(body: &Value) -> &str {
+    body["response"].as_str().expect("response")
+}
+
+/// The local due date-time of a task, in `tz`.
+fn local_due(task: &Value, tz: Tz) -> Option<chrono::DateTime<Tz>> {
+    let raw = task["due_at"].as_str()?;
+    Some(
+        chrono::DateTime::parse_from_rfc3339(raw)
+            .expect("rfc3339")
+            .with_timezone(&tz),
+    )
+}
+
+/// Issue 16's everyday forms through the chat endpoint with the offline planner, checked through
+/// REST: details with a new task, a title that keeps its date word, detail changes, filtered and
+/// searched lists, and a recurring task's next occurrence.
+async fn the_planner_handles_task_details_through_chat(db: Db) {
+    use chrono::{Datelike, Timelike, Weekday};
+    let app = TestApp::start(db).await;
+    let u = app.sign_up("Pat").await;
+    set_zone(&app, &u, "Europe/London").await;
+    let tz: Tz = "Europe/London".parse().expect("tz");
+    let today = Utc::now().with_timezone(&tz).date_naive();
+
+    chat(&app, &u, "add a high priority task to pay rent due friday").await;
+    chat(&app, &u, "remind me every monday to water the plants").await;
+    chat(&app, &u, "add buy friday snacks").await;
+    let t = tasks(&app, &u).await;
+    assert_eq!(t[0]["title"], "pay rent");
+    assert_eq!(t[0]["priority"], "high");
+    let due = local_due(&t[0], tz).expect("due");
+    assert_eq!((due.weekday(), due.hour()), (Weekday::Fri, 17));
+    assert!((1..=7).contains(&(due.date_naive() - today).num_days()));
+    assert_eq!(t[1]["title"], "water the plants");
+    assert_eq!(t[1]["recurrence"], "weekly");
+    assert_eq!(local_due(&t[1], tz).expect("due").weekday(), Weekday::Mon);
+    assert_eq!(t[2]["title"], "buy friday snacks");
+    assert!(t[2]["due_at"].is_null());
+
+    chat(&app, &u, "tag task 2 as garden").await;
+    chat(&app, &u, "set task 3 priority to high").await;
+    chat(&app, &u, "task 3 is due tomorrow at 9am").await;
+    let t = tasks(&app, &u).await;
+    assert_eq!(t[1]["tags"], json!(["garden"]));
+    assert_eq!(t[2]["priority"], "high");
+    let due = local_due(&t[2], tz).expect("due");
+    assert_eq!(
+        (due.date_naive(), due.hour()),
+        (today + Duration::days(1), 9)
+    );
+
+    let r = chat(&app, &u, "show my high priority tasks").await;
+    assert!(reply(&r).contains("pay rent") && reply(&r).contains("buy friday snacks"));
+    assert!(!reply(&r).contains("water the plants"), "{r}");
+    assert_eq!(r["tool_calls"][0]["arguments"]["priority"], "high");
+    let r = chat(&app, &u, "show tasks tagged garden").await;
+    assert!(reply(&r).contains("water the plants") && !reply(&r).contains("pay rent"));
+    let r = chat(&app, &u, "find tasks about the rent").await;
+    assert!(reply(&r).contains("pay rent") && !reply(&r).contains("snacks"));
+    assert_eq!(r["tool_calls"][0]["arguments"]["search"], "rent");
+    let r = chat(&app, &u, "sort by due date").await;
+    let text = reply(&r);
+    let (snacks, rent) = (text.find("snacks"), text.find("pay rent"));
+    assert!(
+        snacks.is_some() && snacks < rent,
+        "tomorrow before friday: {text}"
+    );
+    let r = chat(&app, &u, "what's overdue?").await;
+    assert!(reply(&r).contains("No pending tasks overdue"), "{r}");
+
+    // made overdue elsewhere (REST), then found by the chat
+    let (status, body) = app
+        .call(
+            Method::PUT,
+            &format!("/api/{}/tasks/1", u.id),
+            Some(&u.jwt),
+            Some(json!({ "due_at": "2020-01-01T12:00:00Z" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let r = chat(&app, &u, "what's overdue?").await;
+    assert!(
+        reply(&r).contains("pay rent") && reply(&r).contains("(overdue)"),
+        "{r}"
+    );
+
+    // a recurring task completed: the next occurrence a week later, named in the reply
+    let r = chat(&app, &u, "mark task 2 done").await;
+    assert!(
+        reply(&r).contains("It repeats: the next one is task 4"),
+        "{r}"
+    );
+    let t = tasks(&app, &u).await;
+    assert_eq!(t[3]["title"], "water the plants");
+    assert_eq!(t[3]["tags"], json!(["garden"]));
+    let (a, b) = (
+        local_due(&t[1], tz).expect("due"),
+        local_due(&t[3], tz).expect("due"),
+    );
+    assert_eq!(b.date_naive() - a.date_naive(), Duration::days(7));
+    app.finish().await;
+}
+
 db_tests!(
     the_models_system_prompt_carries_the_users_local_time_and_zone,
     the_planner_reads_tomorrow_in_the_users_zone,
+    the_planner_handles_task_details_through_chat,
 );

@@ -28,9 +28,7 @@ pattern!(
 );
 pattern!(
     U_DUE,
-    &format!(
-        r"^(?P<t>.+?)\s+کی\s+(?:آخری تاریخ|تاریخ|ڈیڈ لائن)\s+(?P<w>آج|کل|پرسوں)\s+{U_VERB}$"
-    )
+    &format!(r"^(?P<t>.+?)\s+کی\s+(?:آخری تاریخ|تاریخ|ڈیڈ لائن)\s+(?P<w>آج|کل|پرسوں)\s+{U_VERB}$")
 );
 
 fn priority(word: &str) -> &'static str {
@@ -52,7 +50,10 @@ fn day(word: &str) -> Day {
 
 /// A priority or due-date change in Urdu or Roman Urdu.
 pub(super) fn parse(text: &str) -> Option<Intent> {
-    if let Some(c) = R_PRIORITY.captures(text).or_else(|| U_PRIORITY.captures(text)) {
+    if let Some(c) = R_PRIORITY
+        .captures(text)
+        .or_else(|| U_PRIORITY.captures(text))
+    {
         return Some(Intent::Set {
             target: parse_ref(&c["t"]),
             change: SetDetails {
