@@ -76,6 +76,10 @@ pattern!(
     )
 );
 pattern!(
+    REMIND_WHEN,
+    &format!(r"{POLITE}remind me\s+(?P<when>.+?)\s+to\s+(?P<title>.+)$")
+);
+pattern!(
     TAIL_PRIORITY,
     &format!(
         r"(?:\s*,\s*|\s+)(?:(?:with|as|at)\s+)?(?:a\s+)?(?P<p>{PRIO})[- ]priority$|\s*\((?P<p2>{PRIO})(?:[- ]priority)?\)$|\s*,\s*(?:priority\s*:?\s*)(?P<p3>{PRIO})$"
@@ -157,7 +161,7 @@ pattern!(
 );
 pattern!(
     COMMAND_START,
-    r"^(?:add|create|make|put|new|insert|remind|remember|note|i|we|please|can|could|would|show|list|what|delete|remove|mark|complete|rename|change)\b"
+    r"^(?:add|create|make|put|new|insert|remind|remember|note|i|we|please|can|could|would|show|list|what|what's|whats|which|when|how|is|are|any|anything|do|does|delete|remove|mark|complete|rename|change)\b"
 );
 
 fn priority(word: &str) -> &'static str {
@@ -321,7 +325,9 @@ pub(super) fn priority_slot(text: &str) -> Option<(&'static str, String)> {
 
 /// "remind me every monday to water the plants".
 pub(super) fn remind_every(text: &str) -> Option<Intent> {
-    let c = REMIND_EVERY.captures(text)?;
+    let Some(c) = REMIND_EVERY.captures(text) else {
+        return remind_when(text);
+    };
     let (rule, day) = recurrence(&c["r"])?;
     let (title, mut details) = split_details(&c["title"]);
     if title.is_empty() {
@@ -335,6 +341,23 @@ pub(super) fn remind_every(text: &str) -> Option<Intent> {
     if details.due.is_none() && (day.is_some() || time.is_some()) {
         details.due = Some(When { day, time });
     }
+    Some(Intent::Add {
+        title,
+        description: None,
+        details,
+    })
+}
+
+/// "remind me tomorrow at 9am to call mom", "remind me on friday to pay rent".
+fn remind_when(text: &str) -> Option<Intent> {
+    let c = REMIND_WHEN.captures(text)?;
+    let raw = c["when"].trim();
+    let when = parse_when(raw.strip_prefix("on ").unwrap_or(raw))?;
+    let (title, mut details) = split_details(&c["title"]);
+    if title.is_empty() {
+        return None;
+    }
+    details.due = Some(when);
     Some(Intent::Add {
         title,
         description: None,

@@ -152,7 +152,7 @@ pattern!(
 );
 pattern!(
     VERB_START,
-    r"^(?:please\s+)?(?:add|create|mark|complete|finish|delete|remove|rename|change|update|show|list|tick|check off|reopen|uncheck|remind me)\b"
+    r"^(?:please\s+)?(?:add|create|mark|complete|finish|delete|remove|rename|change|update|show|list|tick|check off|reopen|uncheck|remind me|tag|untag)\b"
 );
 
 pattern!(
