@@ -313,6 +313,7 @@ impl<'a, T: Tools> Turn<'a, T> {
                     self.complete_id(c.task_id, !c.completed.unwrap_or(true))
                         .await?
                 }
+                "update_task" if !c.renamed => self.say(Say::CantUndoDetails(c.task_id)),
                 _ => self.say(Say::CantUndoRename(c.task_id)),
             });
         }

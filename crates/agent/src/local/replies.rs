@@ -52,6 +52,8 @@ pub(super) enum Say<'a> {
     NoList,
     NothingToUndo,
     CantUndoRename(i64),
+    /// Priority, due date, repetition or tags changed: say what to set instead.
+    CantUndoDetails(i64),
     Greet,
     Help,
     Unknown,
@@ -124,6 +126,9 @@ fn english(what: Say<'_>) -> String {
             "Which list do you mean? Say \"show my tasks\" first, then \"the first one\".".into()
         }
         Say::NothingToUndo => "There's nothing for me to undo from my last reply.".into(),
+        Say::CantUndoDetails(id) => format!(
+            "I can't undo that change by myself; tell me the priority, due date or tags task {id} should have."
+        ),
         Say::CantUndoRename(id) => format!(
             "I can't undo a rename by myself; say \"rename task {id} to …\" with the old title."
         ),
