@@ -82,6 +82,38 @@ def test_add_user_message_lists_tasks_with_a_todo_widget(client):
                                           "loadingBehavior": "self", "streaming": True}
 
 
+def test_the_todo_widget_shows_priority_due_date_and_tags(client):
+    """Issue 16: under each checkbox, the task's priority, its due date relative to now in the
+    user's time zone (overdue marked) and its tags; a plain task has none."""
+    r = client.http.put(f"/api/{client.user_id}/settings", headers=client.headers(),
+                        json={"timezone": "Asia/Karachi"})
+    assert r.status_code == 200, r.text
+    r = client.http.post(f"/api/{client.user_id}/tasks", headers=client.headers(),
+                         json={"title": "File taxes", "due_at": "2020-01-01T12:00:00Z", "tags": ["money"]})
+    assert r.status_code == 201, r.text
+    thread_id, _ = new_thread(client, "add a high priority task to pay rent tomorrow at 5pm tagged home")
+    client.stream("threads.add_user_message", {"thread_id": thread_id, "input": user_input("add buy milk")})
+    evts = client.stream("threads.add_user_message", {"thread_id": thread_id, "input": user_input("show me all my tasks")})
+    models.events(evts)
+    widget = [e["item"] for e in evts if e["type"] == "thread.item.done" and e["item"]["type"] == "widget"][0]
+    rows = widget["widget"]["children"]
+    assert [len(r["children"]) for r in rows] == [2, 2, 1], "a meta row under tasks with details only"
+    taxes = rows[0]["children"][1]
+    assert taxes["type"] == "Row"
+    assert [c["type"] for c in taxes["children"]] == ["Caption", "Badge"]
+    assert taxes["children"][0]["value"] == "Overdue · was due Wed 1 Jan 2020 17:00"
+    assert taxes["children"][0]["color"] == "danger"
+    assert taxes["children"][1]["label"] == "#money"
+    rent = rows[1]["children"][1]
+    assert [c.get("label", c.get("value")) for c in rent["children"]] == ["high priority", "Due tomorrow 17:00", "#home"]
+    assert "[ ] 2. pay rent (high priority, Due tomorrow 17:00, #home)" in widget["copy_text"]
+    # a reload re-renders the same details from the tasks' current state
+    items = client.json("items.list", {"thread_id": thread_id, "limit": 50, "order": "asc"})
+    models.check(models.ITEM_PAGE, items)
+    stored = [i for i in items["data"] if i["id"] == widget["id"]][0]
+    assert stored["widget"]["children"][1]["children"][1] == rent
+
+
 def widget_of(client, thread_id: str) -> dict:
     evts = client.stream("threads.add_user_message", {"thread_id": thread_id, "input": user_input("show me all my tasks")})
     return [e["item"] for e in evts if e["type"] == "thread.item.done" and e["item"]["type"] == "widget"][0]

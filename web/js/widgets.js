@@ -47,8 +47,9 @@ export function renderWidget(node, ctx) {
         el("span", { textContent: node.label || "" }));
     case "Text": case "Markdown": return el("span", { textContent: node.value || "" });
     case "Title": return el("strong", { textContent: node.value || "" });
-    case "Caption": return el("small", { className: "muted", textContent: node.value || "" });
-    case "Badge": return el("span", { className: "badge", textContent: node.label || "" });
+    case "Caption": return el("small", { className: node.color === "danger" ? "widget-caption overdue" : "widget-caption muted", textContent: node.value || "" });
+    case "Badge": return el("span", { className: `wbadge wbadge-${String(node.color || "secondary").replace(/[^a-z]/g, "")}`, textContent: node.label || "" });
+    case "Row": return el("div", { className: "widget-meta" }, ...kids());
     case "Divider": return el("hr");
     case "Button": {
       const b = el("button", { type: "button", className: "small", textContent: node.label || "" });

@@ -207,16 +207,29 @@ impl Agent {
     }
 
     /// Runs one turn: `history` is the conversation's recent window, oldest first, ending with the
-    /// new user message. Every tool call goes through `tools`.
+    /// new user message. Every tool call goes through `tools`. Dates are read in UTC.
     pub async fn run_turn<T: Tools>(
         &self,
         tools: &T,
         history: &[HistoryMessage],
         events: Option<&EventSink>,
     ) -> Result<TurnOutput, AgentError> {
+        self.run_turn_at(tools, history, events, local::Clock::utc_now())
+            .await
+    }
+
+    /// [`Agent::run_turn`] at `clock`: the current instant and the user's time zone (from the
+    /// store, never from the message), in which both models read "today", "tomorrow", "friday".
+    pub async fn run_turn_at<T: Tools>(
+        &self,
+        tools: &T,
+        history: &[HistoryMessage],
+        events: Option<&EventSink>,
+        clock: local::Clock,
+    ) -> Result<TurnOutput, AgentError> {
         match &self.engine {
             Engine::Local => {
-                let out = local::run(tools, history, events).await?;
+                let out = local::run_at(tools, history, events, clock).await?;
                 // the planner answers at once: its reply goes out in word-sized deltas
                 if let Some(tx) = events {
                     for piece in word_pieces(&out.reply) {
@@ -225,7 +238,7 @@ impl Agent {
                 }
                 Ok(out)
             }
-            Engine::OpenAi(m) => m.run(tools, history, events, self.max_turns).await,
+            Engine::OpenAi(m) => m.run(tools, history, events, self.max_turns, &clock).await,
         }
     }
 }

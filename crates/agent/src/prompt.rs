@@ -25,15 +25,51 @@ change anyone else's tasks.
 language-neutral data, so translate nothing in them except when you describe them.
 - Keep answers short. Use plain text; short lists are fine.";
 
-/// The system prompt with the current date and time, so that "tomorrow at 5pm", "next friday" and
-/// "what's due this week?" can be turned into due_at values and list filters.
-pub fn with_clock(prompt: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+/// The system prompt with the current date and time in the user's time zone, and the zone's name,
+/// so that "tomorrow at 5pm", "next friday" and "what's due this week?" become due_at values and
+/// list filters in the user's own days.
+pub fn with_clock(prompt: &str, clock: &crate::local::Clock) -> String {
+    let local = clock.now.with_timezone(&clock.tz);
     format!(
-        "{prompt}\n- Dates: it is now {} ({}, UTC). Give due_at, due_before and due_after as RFC 3339 \
-         date-times with an offset; when the user names a local time without a zone, use the offset \
-         of their earlier messages or ask. Priorities are low, medium or high; tags are short words; \
-         repetition is daily, weekdays, weekly or monthly.",
-        now.format("%Y-%m-%dT%H:%M:%SZ"),
-        now.format("%A")
+        "{prompt}\n- Dates: it is now {} ({}) in the user's time zone, {}. Read relative dates \
+         (\"today\", \"tomorrow at 5pm\", \"friday\", \"this week\") in that time zone. Give due_at, \
+         due_before and due_after as RFC 3339 date-times with its offset ({}); a day without a time \
+         is due at 17:00. Priorities are low, medium or high; tags are short words; repetition is \
+         daily, weekdays, weekly or monthly.",
+        local.format("%Y-%m-%dT%H:%M:%S%:z"),
+        local.format("%A %-d %B %Y, %H:%M"),
+        clock.tz.name(),
+        local.format("%:z"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use crate::local::Clock;
+
+    #[test]
+    fn the_prompt_carries_the_local_date_time_and_zone() {
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 25, 22, 30, 0)
+            .single()
+            .expect("now");
+        let tz = "Asia/Karachi".parse().expect("tz");
+        let p = super::with_clock("base", &Clock::new(now, tz));
+        assert!(p.starts_with("base\n- Dates: it is now 2026-11-26T03:30:00+05:00 (Thursday 26 November 2026, 03:30) in the user's time zone, Asia/Karachi."), "{p}");
+        // across DST the offset follows the zone
+        let summer = Utc
+            .with_ymd_and_hms(2026, 7, 1, 12, 0, 0)
+            .single()
+            .expect("now");
+        let p = super::with_clock(
+            "",
+            &Clock::new(summer, "America/New_York".parse().expect("tz")),
+        );
+        assert!(
+            p.contains("2026-07-01T08:00:00-04:00") && p.contains("(-04:00)"),
+            "{p}"
+        );
+    }
 }

@@ -7,20 +7,110 @@
 //! `@tasks Buy milk | Call mom | x Team meeting` sets the starting tasks of the cases below it
 //! (numbered from 1; `x ` marks a completed one). A case is `message >> next message => ops`,
 //! where ops are `;`-separated: `add TITLE`, `complete N`, `reopen N`, `delete N`,
-//! `title N NEW`, `desc N TEXT`, or `-` for no change; `~ TEXT` after the ops requires the last
-//! reply to contain TEXT.
+//! `title N NEW`, `desc N TEXT`, `set N {DETAILS}` (priority, tags, due date, repetition), or `-`
+//! for no change; `add TITLE {DETAILS}` adds with details; `next TITLE {DETAILS}` is the next
+//! occurrence the store creates when a recurring task is completed. DETAILS are `key=value` words:
+//! `priority=high`, `tags=work+home`, `due=2026-11-27T17:00+05:00` (or `due=none`),
+//! `recurrence=weekly` (or `none`). A starting task may carry them too (`Pay rent {due=…}`).
+//! `~ TEXT` after the ops requires the last reply to contain TEXT (`~ !TEXT`: not contain); there
+//! may be several.
+//!
+//! Every turn runs at a fixed instant in the user's time zone: `@clock 2026-11-25T10:00:00Z
+//! Asia/Karachi` (the default: a Wednesday, 15:00 in Karachi) changes it for the cases below.
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use todobot_agent::{HistoryMessage, ToolCallRecord, local};
 use todobot_mcp::McpClient;
-use todobot_store::{DbOptions, NewUser, StatusFilter, Store};
+use todobot_store::{DbOptions, NewUser, StatusFilter, Store, TaskDetails, decode_tags};
+
+/// Priority, tags, due date and repetition, as `key=value` words in a stable order.
+type Details = BTreeMap<String, String>;
 
 #[derive(Clone, Debug, PartialEq)]
 struct TaskState {
     title: String,
     description: Option<String>,
     completed: bool,
+    details: Details,
+}
+
+/// A due date written in the corpus or sent by the planner, as a UTC minute.
+fn norm_due(raw: &str) -> String {
+    if raw.is_empty() || raw == "none" {
+        return "none".into();
+    }
+    DateTime::parse_from_rfc3339(raw)
+        .or_else(|_| DateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M%:z"))
+        .map(|d| d.with_timezone(&Utc).format("%Y-%m-%dT%H:%MZ").to_string())
+        .unwrap_or_else(|_| format!("bad date {raw}"))
+}
+
+/// `Title {k=v k=v}` → the title and its details.
+fn split_details(text: &str) -> (String, Details) {
+    let Some((title, rest)) = text.split_once(" {") else {
+        return (text.trim().to_owned(), Details::new());
+    };
+    let details = rest
+        .trim_end_matches('}')
+        .split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| {
+            let v = if k == "due" {
+                norm_due(v)
+            } else {
+                v.to_owned()
+            };
+            (k.to_owned(), v)
+        })
+        .collect();
+    (title.trim().to_owned(), details)
+}
+
+fn show_details(d: &Details) -> String {
+    if d.is_empty() {
+        return String::new();
+    }
+    let words: Vec<String> = d.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!(" {{{}}}", words.join(" "))
+}
+
+/// The details a tool call's arguments set.
+fn arg_details(args: &serde_json::Value) -> Details {
+    let mut d = Details::new();
+    if let Some(p) = args.get("priority").and_then(|v| v.as_str()) {
+        d.insert("priority".into(), p.to_owned());
+    }
+    if let Some(t) = args.get("tags").and_then(|v| v.as_array()) {
+        let tags: Vec<&str> = t.iter().filter_map(|v| v.as_str()).collect();
+        d.insert(
+            "tags".into(),
+            if tags.is_empty() {
+                "none".into()
+            } else {
+                tags.join("+")
+            },
+        );
+    }
+    if let Some(due) = args.get("due_at").and_then(|v| v.as_str()) {
+        d.insert("due".into(), norm_due(due));
+    }
+    if let Some(r) = args.get("recurrence").and_then(|v| v.as_str()) {
+        d.insert("recurrence".into(), r.to_owned());
+    }
+    d
+}
+
+/// Details applied to a task's state (`none` removes; medium is the default priority).
+fn apply_details(state: &mut Details, change: &Details) {
+    for (k, v) in change {
+        if v == "none" || (k == "priority" && v == "medium") {
+            state.remove(k);
+        } else {
+            state.insert(k.clone(), v.clone());
+        }
+    }
 }
 
 type State = BTreeMap<i64, TaskState>;
@@ -30,17 +120,35 @@ struct Case {
     file: String,
     line: usize,
     start: Vec<(String, bool)>,
+    clock: local::Clock,
     messages: Vec<String>,
     ops: Vec<String>,
-    reply_has: Option<String>,
+    reply_checks: Vec<String>,
+}
+
+fn default_clock() -> local::Clock {
+    clock_of("2026-11-25T10:00:00Z Asia/Karachi").unwrap_or_else(local::Clock::utc_now)
+}
+
+fn clock_of(spec: &str) -> Option<local::Clock> {
+    let (now, tz) = spec.trim().split_once(' ')?;
+    Some(local::Clock::new(
+        DateTime::parse_from_rfc3339(now).ok()?.with_timezone(&Utc),
+        tz.trim().parse().ok()?,
+    ))
 }
 
 fn parse_corpus(file: &str, text: &str) -> Vec<Case> {
     let mut start = Vec::new();
+    let mut clock = default_clock();
     let mut cases = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(spec) = line.strip_prefix("@clock") {
+            clock = clock_of(spec).unwrap_or_else(|| panic!("{file}:{}: bad @clock", i + 1));
             continue;
         }
         if let Some(tasks) = line.strip_prefix("@tasks") {
@@ -58,14 +166,14 @@ fn parse_corpus(file: &str, text: &str) -> Vec<Case> {
         let (messages, expected) = line
             .split_once("=>")
             .unwrap_or_else(|| panic!("{file}:{}: no =>", i + 1));
-        let (ops, reply_has) = match expected.split_once('~') {
-            Some((o, r)) => (o, Some(r.trim().to_owned())),
-            None => (expected, None),
-        };
+        let mut parts = expected.split('~');
+        let ops = parts.next().unwrap_or("");
+        let reply_checks = parts.map(|r| r.trim().to_owned()).collect();
         cases.push(Case {
             file: file.to_owned(),
             line: i + 1,
             start: start.clone(),
+            clock,
             messages: messages.split(">>").map(|m| m.trim().to_owned()).collect(),
             ops: ops
                 .split(';')
@@ -73,7 +181,7 @@ fn parse_corpus(file: &str, text: &str) -> Vec<Case> {
                 .filter(|o| !o.is_empty() && *o != "-")
                 .map(str::to_owned)
                 .collect(),
-            reply_has,
+            reply_checks,
         });
     }
     cases
@@ -90,17 +198,32 @@ fn apply(start: &State, ops: &[String]) -> (State, Vec<String>, Vec<i64>) {
         let (id, arg) = rest.split_once(' ').unwrap_or((rest, ""));
         let id: i64 = id.parse().unwrap_or(0);
         match verb {
-            "add" => {
+            "add" | "next" => {
+                let (title, added) = split_details(rest);
+                let mut details = Details::new();
+                apply_details(&mut details, &added);
+                // `next`: the next occurrence of a recurring task, created by the store (no call)
+                if verb == "add" {
+                    calls.push(format!("add_task {title}{}", show_details(&added)));
+                }
                 state.insert(
                     next,
                     TaskState {
-                        title: rest.to_owned(),
+                        title,
                         description: None,
                         completed: false,
+                        details,
                     },
                 );
-                calls.push(format!("add_task {rest}"));
                 next += 1;
+            }
+            "set" => {
+                let (_, change) = split_details(&format!("task {arg}"));
+                if let Some(t) = state.get_mut(&id) {
+                    apply_details(&mut t.details, &change);
+                }
+                calls.push(format!("update_task {id}{}", show_details(&change)));
+                touched.push(id);
             }
             "complete" | "reopen" => {
                 let done = verb == "complete";
@@ -146,7 +269,11 @@ fn call_text(r: &ToolCallRecord) -> Option<String> {
             .to_owned()
     };
     Some(match r.name.as_str() {
-        "add_task" => format!("add_task {}", s("title")),
+        "add_task" => format!(
+            "add_task {}{}",
+            s("title"),
+            show_details(&arg_details(&r.arguments))
+        ),
         "complete_task" => format!(
             "complete_task {id} {}",
             r.arguments
@@ -158,7 +285,13 @@ fn call_text(r: &ToolCallRecord) -> Option<String> {
         "update_task" if r.arguments.get("title").is_some() => {
             format!("update_task {id} title {}", s("title"))
         }
-        "update_task" => format!("update_task {id} desc {}", s("description")),
+        "update_task" if r.arguments.get("description").is_some() => {
+            format!("update_task {id} desc {}", s("description"))
+        }
+        "update_task" => format!(
+            "update_task {id}{}",
+            show_details(&arg_details(&r.arguments))
+        ),
         _ => return None,
     })
 }
@@ -170,12 +303,29 @@ async fn state_of(store: &Store, user: &str) -> State {
         .expect("list")
         .into_iter()
         .map(|t| {
+            let mut details = Details::new();
+            match t.priority {
+                0 => details.insert("priority".into(), "low".into()),
+                2 => details.insert("priority".into(), "high".into()),
+                _ => None,
+            };
+            let tags = decode_tags(&t.tags);
+            if !tags.is_empty() {
+                details.insert("tags".into(), tags.join("+"));
+            }
+            if let Some(due) = t.due_at {
+                details.insert("due".into(), norm_due(&due.to_rfc3339()));
+            }
+            if let Some(r) = t.recurrence {
+                details.insert("recurrence".into(), r);
+            }
             (
                 t.id,
                 TaskState {
                     title: t.title,
                     description: t.description,
                     completed: t.completed,
+                    details,
                 },
             )
         })
@@ -193,9 +343,26 @@ async fn run_case(store: &Store, n: usize, case: &Case) -> Result<(), (bool, Str
         })
         .await
         .expect("user");
-    for (title, done) in &case.start {
+    for (text, done) in &case.start {
+        let (title, d) = split_details(text);
+        let details = TaskDetails {
+            priority: d
+                .get("priority")
+                .map_or(Ok(Default::default()), |p| p.parse())
+                .expect("priority"),
+            tags: d
+                .get("tags")
+                .map(|t| t.split('+').map(str::to_owned).collect())
+                .unwrap_or_default(),
+            due_at: d.get("due").map(|due| {
+                DateTime::parse_from_rfc3339(&due.replace('Z', ":00Z"))
+                    .expect("due")
+                    .with_timezone(&Utc)
+            }),
+            recurrence: d.get("recurrence").map(|r| r.parse().expect("recurrence")),
+        };
         let t = store
-            .create_task(&user.id, title, None)
+            .create_task_with(&user.id, &title, None, details)
             .await
             .expect("task");
         if *done {
@@ -214,7 +381,7 @@ async fn run_case(store: &Store, n: usize, case: &Case) -> Result<(), (bool, Str
     let mut reply = String::new();
     for m in &case.messages {
         history.push(HistoryMessage::user(m.clone()));
-        let out = local::run(&client, &history, None)
+        let out = local::run_at(&client, &history, None, case.clock)
             .await
             .map_err(|e| (false, format!("turn failed: {e}")))?;
         calls.extend(
@@ -245,10 +412,14 @@ async fn run_case(store: &Store, n: usize, case: &Case) -> Result<(), (bool, Str
             format!("calls {calls:?}, expected {expected_calls:?}; reply {reply:?}"),
         ));
     }
-    if let Some(want) = &case.reply_has
-        && !reply.contains(want.as_str())
-    {
-        return Err((false, format!("reply {reply:?} lacks {want:?}")));
+    for want in &case.reply_checks {
+        let ok = match want.strip_prefix('!') {
+            Some(not) => !reply.contains(not.trim()),
+            None => reply.contains(want.as_str()),
+        };
+        if !ok {
+            return Err((false, format!("reply {reply:?} fails the check {want:?}")));
+        }
     }
     Ok(())
 }

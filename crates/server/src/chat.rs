@@ -263,7 +263,16 @@ async fn run_agent(
     let started = std::time::Instant::now();
     let outcome = match open_tools(state, user).await {
         Ok(client) => {
-            let r = agent.run_turn(&client, history, events).await;
+            // the user's time zone from the store (UTC when unset), never from the message
+            let tz = match state.store.user_timezone(&user.id).await {
+                Ok(tz) => tz,
+                Err(e) => {
+                    tracing::warn!(error = %e, "time zone unavailable; using UTC");
+                    chrono_tz::Tz::UTC
+                }
+            };
+            let clock = todobot_agent::local::Clock::new(chrono::Utc::now(), tz);
+            let r = agent.run_turn_at(&client, history, events, clock).await;
             client.close().await;
             r
         }

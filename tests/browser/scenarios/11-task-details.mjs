@@ -1,7 +1,7 @@
 // Task details in the panel: priority, due date, repetition and tags edited inline and kept by the
 // server; overdue shown; "Due soon", search, priority, tag and sort narrow and order the list.
 import assert from "node:assert/strict";
-import { DESKTOP, shot, signUp } from "../lib/harness.mjs";
+import { DESKTOP, send, shot, signUp } from "../lib/harness.mjs";
 
 export const title = "task details: inline editor, due soon, search, priority, tags, sort";
 
@@ -75,6 +75,15 @@ export async function run({ newPage, step }) {
   await page.getByTestId("task-sort").selectOption("priority");
   assert.equal((await titles(page))[0], "Pay rent");
   await shot(page, "task-details");
+
+  step("the chat finds overdue tasks; its todo widget shows priority, due date and tags");
+  const reply = await send(page, "what's overdue?");
+  assert.match(await reply.textContent(), /Pay rent/);
+  const row = page.getByTestId("widget").last().locator("li.widget-row")
+    .filter({ has: page.locator('.wtask[data-task-id="2"]') });
+  await row.locator(".widget-meta").waitFor();
+  assert.match(await row.locator(".widget-meta").textContent(), /high priority.*Overdue · was due.*#money.*#home/);
+  assert.equal(await row.locator(".widget-caption.overdue").count(), 1);
 
   step("the server kept the browser's time zone for repetitions");
   const zone = await page.evaluate(async () => {

@@ -33,6 +33,8 @@ pub(super) struct Change {
     pub task_id: i64,
     pub title: String,
     pub completed: Option<bool>,
+    /// An update_task that changed the title (not only details).
+    pub renamed: bool,
 }
 
 #[derive(Default, Debug)]
@@ -75,6 +77,7 @@ fn change(call: &ToolCallRecord) -> Option<Change> {
             .unwrap_or("")
             .to_owned(),
         completed: call.arguments.get("completed").and_then(Value::as_bool),
+        renamed: call.arguments.get("title").is_some(),
     })
 }
 
@@ -171,6 +174,7 @@ impl Context {
             }
             Intent::Delete { .. } => Some(Intent::Delete { target }),
             Intent::Ask { .. } => Some(Intent::Ask { target }),
+            Intent::Set { change, .. } => Some(Intent::Set { target, change }),
             Intent::Update {
                 title, description, ..
             } => Some(Intent::Update {

@@ -4,8 +4,9 @@
 use serde_json::{Value, json};
 
 use super::{
-    Intent, StatusFilter, TaskList, TaskRef, TaskSummary,
+    Details, Intent, StatusFilter, TaskList, TaskRef, TaskSummary,
     context::Context,
+    dates::Clock,
     matching::candidates,
     replies::{Lang, Say, render_list, say},
 };
@@ -17,14 +18,15 @@ pub(super) struct Turn<'a, T: Tools> {
     pub records: Vec<ToolCallRecord>,
     pub context: Context,
     pub lang: Lang,
+    pub clock: Clock,
 }
 
-enum Resolved {
+pub(super) enum Resolved {
     Task(i64),
     Reply(String),
 }
 
-fn title_of(outcome: &ToolOutcome) -> String {
+pub(super) fn title_of(outcome: &ToolOutcome) -> String {
     outcome
         .value
         .get("title")
@@ -34,11 +36,15 @@ fn title_of(outcome: &ToolOutcome) -> String {
 }
 
 impl<'a, T: Tools> Turn<'a, T> {
-    fn say(&self, what: Say<'_>) -> String {
+    pub(super) fn say(&self, what: Say<'_>) -> String {
         say(self.lang, what)
     }
 
-    async fn call(&mut self, name: &str, args: Value) -> Result<ToolOutcome, AgentError> {
+    pub(super) async fn call(
+        &mut self,
+        name: &str,
+        args: Value,
+    ) -> Result<ToolOutcome, AgentError> {
         let id = format!("call_local_{}", self.records.len() + 1);
         match call_tool(self.tools, id, name, args, self.events).await {
             Ok((record, outcome)) => {
@@ -53,7 +59,10 @@ impl<'a, T: Tools> Turn<'a, T> {
         }
     }
 
-    async fn list(&mut self, status: StatusFilter) -> Result<Vec<TaskSummary>, AgentError> {
+    pub(super) async fn list(
+        &mut self,
+        status: StatusFilter,
+    ) -> Result<Vec<TaskSummary>, AgentError> {
         let out = self
             .call("list_tasks", json!({ "status": status.as_str() }))
             .await?;
@@ -61,7 +70,7 @@ impl<'a, T: Tools> Turn<'a, T> {
     }
 
     /// Finds the one task a reference names, or the reply to give when it can't.
-    async fn resolve(
+    pub(super) async fn resolve(
         &mut self,
         target: &TaskRef,
         want_completed: Option<bool>,
@@ -104,7 +113,7 @@ impl<'a, T: Tools> Turn<'a, T> {
         }
     }
 
-    fn tool_error_reply(&self, id: i64, outcome: &ToolOutcome) -> String {
+    pub(super) fn tool_error_reply(&self, id: i64, outcome: &ToolOutcome) -> String {
         if outcome.text.to_lowercase().contains("not found") {
             self.say(Say::NotFoundId(id))
         } else {
@@ -121,7 +130,13 @@ impl<'a, T: Tools> Turn<'a, T> {
                 }
                 Ok(replies.join("\n"))
             }
-            Intent::Add { title, description } => self.add(&title, description.as_deref()).await,
+            Intent::Add {
+                title,
+                description,
+                details,
+            } => self.add(&title, description.as_deref(), &details).await,
+            Intent::Find(query) => self.find(&query).await,
+            Intent::Set { target, change } => self.set_details(&target, &change).await,
             Intent::List(status) => {
                 let rows = self.list(status).await?;
                 Ok(render_list(self.lang, status, &rows))
@@ -145,12 +160,18 @@ impl<'a, T: Tools> Turn<'a, T> {
         }
     }
 
-    async fn add(&mut self, title: &str, description: Option<&str>) -> Result<String, AgentError> {
+    async fn add(
+        &mut self,
+        title: &str,
+        description: Option<&str>,
+        details: &Details,
+    ) -> Result<String, AgentError> {
         let mut args = json!({ "title": title });
         if let Some(d) = description {
             args["description"] = json!(d);
         }
-        let out = self.call("add_task", args).await?;
+        self.detail_args(&mut args, details);
+        let out = self.call("add_task", args.clone()).await?;
         if out.is_error {
             return Ok(self.say(Say::Failed(&out.text)));
         }
@@ -159,7 +180,8 @@ impl<'a, T: Tools> Turn<'a, T> {
             .get("task_id")
             .and_then(Value::as_i64)
             .unwrap_or(0);
-        Ok(self.say(Say::Added(id, &title_of(&out))))
+        let added = self.say(Say::Added(id, &title_of(&out)));
+        Ok(self.with_details(added, &args))
     }
 
     async fn set_completed(
@@ -186,7 +208,8 @@ impl<'a, T: Tools> Turn<'a, T> {
         }
         let title = title_of(&out);
         Ok(if completed {
-            self.say(Say::Completed(id, &title))
+            let done = self.say(Say::Completed(id, &title));
+            self.with_next(done, &out.value)
         } else {
             self.say(Say::Reopened(id, &title))
         })
@@ -288,11 +311,12 @@ impl<'a, T: Tools> Turn<'a, T> {
         for c in changes.iter().rev() {
             replies.push(match c.tool.as_str() {
                 "add_task" => self.delete_id(c.task_id).await?,
-                "delete_task" => self.add(&c.title, None).await?,
+                "delete_task" => self.add(&c.title, None, &Details::default()).await?,
                 "complete_task" => {
                     self.complete_id(c.task_id, !c.completed.unwrap_or(true))
                         .await?
                 }
+                "update_task" if !c.renamed => self.say(Say::CantUndoDetails(c.task_id)),
                 _ => self.say(Say::CantUndoRename(c.task_id)),
             });
         }
@@ -314,6 +338,7 @@ impl<'a, T: Tools> Turn<'a, T> {
                 TaskRef::Text(title) => Intent::Add {
                     title,
                     description: None,
+                    details: Details::default(),
                 },
                 _ => return Ok(self.say(Say::Unknown)),
             },

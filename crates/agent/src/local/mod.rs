@@ -11,7 +11,10 @@
 //! anything, and deleting a task named by its title waits for a "yes" in the next turn.
 
 mod context;
+mod dates;
+mod details;
 mod exec;
+mod exec_details;
 mod matching;
 mod parse;
 mod refs;
@@ -19,10 +22,13 @@ mod replies;
 #[cfg(test)]
 mod tests;
 mod urdu;
+mod urdu_details;
 
 use crate::{AgentError, EventSink, HistoryMessage, HistoryRole, Tools, TurnOutput};
 
 use context::Context;
+pub use dates::Clock;
+pub use details::{Details, Query, SetDetails};
 use exec::Turn;
 pub use matching::match_score;
 pub use parse::parse;
@@ -50,8 +56,17 @@ pub enum Intent {
     Add {
         title: String,
         description: Option<String>,
+        /// Priority, due date, repetition and tags said with it.
+        details: Details,
     },
     List(StatusFilter),
+    /// A list with filters or an order ("what's due this week?", "show my high priority tasks").
+    Find(Query),
+    /// Priority, due date, repetition or tags of one task ("tag task 2 as work").
+    Set {
+        target: TaskRef,
+        change: SetDetails,
+    },
     SetCompleted {
         target: TaskRef,
         completed: bool,
@@ -84,11 +99,22 @@ pub enum Intent {
     Unknown,
 }
 
-/// Runs one turn of the offline planner.
+/// Runs one turn of the offline planner, with the current time in UTC.
 pub async fn run<T: Tools>(
     tools: &T,
     history: &[HistoryMessage],
     events: Option<&EventSink>,
+) -> Result<TurnOutput, AgentError> {
+    run_at(tools, history, events, Clock::utc_now()).await
+}
+
+/// Runs one turn of the offline planner; relative dates ("tomorrow", "friday") are read with
+/// `clock` (now, and the user's time zone).
+pub async fn run_at<T: Tools>(
+    tools: &T,
+    history: &[HistoryMessage],
+    events: Option<&EventSink>,
+    clock: Clock,
 ) -> Result<TurnOutput, AgentError> {
     let text = history
         .last()
@@ -104,6 +130,7 @@ pub async fn run<T: Tools>(
         records: Vec::new(),
         context,
         lang,
+        clock,
     };
     let reply = turn.execute(intent).await?;
     Ok(TurnOutput {

@@ -1,9 +1,10 @@
 //! Parsing one message into [`Intent`]s.
 
 use super::{
-    Intent, StatusFilter, TaskRef,
+    Details, Intent, StatusFilter, TaskRef,
+    details::{parse_find, parse_set, priority_slot, remind_every, split_details},
     refs::{self, normalise, parse_ref, pattern, unquote},
-    urdu,
+    urdu, urdu_details,
 };
 
 const POLITE: &str = r"^(?:(?:hey|hi|ok|okay|so|and|also|then|now)[,!]?\s+)*(?:(?:please|pls|can you|could you|would you|will you|kindly)\s+)*";
@@ -11,7 +12,7 @@ const POLITE: &str = r"^(?:(?:hey|hi|ok|okay|so|and|also|then|now)[,!]?\s+)*(?:(
 pattern!(
     ADD,
     &format!(
-        r"{POLITE}(?:add|create|make|put|new|insert|write down|jot down|note down)\s+(?:(?:a|an|another|one|more|new)\s+)*(?:(?:task|todo|to-do|to do|item|reminder|entry)s?\b)?\s*(?:to|for|:|-|called|named|titled|saying|that says)?\s*(?P<title>.+?)(?:\s+(?:to|on|in|onto)\s+(?:my|the)\s+(?:todo |to-do |to do |task )?(?:list|tasks|todos))?$"
+        r"{POLITE}(?:add|create|make|put|new|insert|write down|jot down|note down)\s+(?:(?:a|an|another|one|more|new)\s+)*(?:(?:task|todo|to-do|to do|item|reminder|entry)s?\b)?\s*(?:(?:to|for|called|named|titled|saying|that says)\b|:|-)?\s*(?P<title>.+?)(?:\s+(?:to|on|in|onto)\s+(?:my|the)\s+(?:todo |to-do |to do |task )?(?:list|tasks|todos))?$"
     )
 );
 pattern!(
@@ -151,7 +152,7 @@ pattern!(
 );
 pattern!(
     VERB_START,
-    r"^(?:please\s+)?(?:add|create|mark|complete|finish|delete|remove|rename|change|update|show|list|tick|check off|reopen|uncheck|remind me)\b"
+    r"^(?:please\s+)?(?:add|create|mark|complete|finish|delete|remove|rename|change|update|show|list|tick|check off|reopen|uncheck|remind me|tag|untag)\b"
 );
 
 pattern!(
@@ -242,8 +243,17 @@ fn parse_one(text: &str) -> Intent {
     if text.is_empty() {
         return Intent::Unknown;
     }
+    if let Some(intent) = urdu_details::parse(&text) {
+        return intent;
+    }
     if let Some(intent) = urdu::parse(&text) {
         return intent;
+    }
+    if let Some(intent) = parse_set(&text) {
+        return intent;
+    }
+    if let Some(query) = parse_find(&text, list_status(&text)) {
+        return Intent::Find(query);
     }
     if let Some(intent) = parse_conversational(&text) {
         return intent;
@@ -402,16 +412,45 @@ fn parse_done(text: &str) -> Option<Intent> {
 }
 
 fn parse_add(text: &str) -> Intent {
+    if let Some(intent) = remind_every(text) {
+        return intent;
+    }
+    if let Some((priority, rest)) = priority_slot(text) {
+        return match parse_add(&rest) {
+            Intent::Add {
+                title,
+                description,
+                mut details,
+            } => {
+                details.priority = Some(priority);
+                Intent::Add {
+                    title,
+                    description,
+                    details,
+                }
+            }
+            other => other,
+        };
+    }
     if let Some(c) = ADD_WHOLE.captures(text) {
+        let (title, details) = split_details(&c["title"]);
         return Intent::Add {
-            title: c["title"].to_owned(),
+            title,
             description: None,
+            details,
         };
     }
     let Some(c) = ADD.captures(text).or_else(|| REMEMBER.captures(text)) else {
         return Intent::Unknown;
     };
-    let (title, description) = split_description(&c["title"]);
+    let raw = c["title"].trim();
+    let (title, description) = split_description(raw);
+    // a title in quotes is the user's exact words
+    let (title, details) = if raw.starts_with(['"', '“']) && raw.ends_with(['"', '”']) {
+        (title, Details::default())
+    } else {
+        split_details(&title)
+    };
     if title.is_empty() {
         return Intent::Unknown;
     }
@@ -423,11 +462,16 @@ fn parse_add(text: &str) -> Intent {
                 .map(|title| Intent::Add {
                     title,
                     description: None,
+                    details: details.clone(),
                 })
                 .collect(),
         );
     }
-    Intent::Add { title, description }
+    Intent::Add {
+        title,
+        description,
+        details,
+    }
 }
 
 /// "milk and eggs" → two items; "call mom and dad" stays one (the parts differ in shape), and so
@@ -475,7 +519,7 @@ fn is_bare_list(text: &str) -> bool {
     )
 }
 
-fn list_status(text: &str) -> StatusFilter {
+pub(super) fn list_status(text: &str) -> StatusFilter {
     let t = text.to_lowercase();
     if t.contains(" all ") || t.starts_with("all ") || t.contains("everything") {
         return StatusFilter::All;

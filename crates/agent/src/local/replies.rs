@@ -34,6 +34,10 @@ pub(super) enum Say<'a> {
     Deleted(i64, &'a str),
     Renamed(i64, &'a str),
     Described(i64, &'a str),
+    /// Priority, due date, repetition or tags changed.
+    Updated(i64, &'a str),
+    /// Nothing to change (the tag was not there).
+    Unchanged(i64, &'a str),
     NotFoundId(i64),
     Failed(&'a str),
     NoTasks,
@@ -48,6 +52,8 @@ pub(super) enum Say<'a> {
     NoList,
     NothingToUndo,
     CantUndoRename(i64),
+    /// Priority, due date, repetition or tags changed: say what to set instead.
+    CantUndoDetails(i64),
     Greet,
     Help,
     Unknown,
@@ -86,6 +92,8 @@ fn english(what: Say<'_>) -> String {
         Say::Deleted(id, t) => format!("I deleted task {id} \"{t}\"."),
         Say::Renamed(id, t) => format!("I updated task {id}: it's now \"{t}\"."),
         Say::Described(id, t) => format!("I updated the description of task {id} \"{t}\"."),
+        Say::Updated(id, t) => format!("I updated task {id} \"{t}\":"),
+        Say::Unchanged(id, t) => format!("Task {id} \"{t}\" already has those tags; nothing changed."),
         Say::NotFoundId(id) => {
             format!("I couldn't find task {id}. Say \"show my tasks\" to see your task numbers.")
         }
@@ -118,6 +126,9 @@ fn english(what: Say<'_>) -> String {
             "Which list do you mean? Say \"show my tasks\" first, then \"the first one\".".into()
         }
         Say::NothingToUndo => "There's nothing for me to undo from my last reply.".into(),
+        Say::CantUndoDetails(id) => format!(
+            "I can't undo that change by myself; tell me the priority, due date or tags task {id} should have."
+        ),
         Say::CantUndoRename(id) => format!(
             "I can't undo a rename by myself; say \"rename task {id} to …\" with the old title."
         ),
@@ -142,7 +153,10 @@ pub(super) const HELP_TEXT: &str = "Here's what I can do:\n\
 - show tasks: \"show me all my tasks\", \"what's pending?\", \"what have I completed?\"\n\
 - complete: \"mark task 3 as complete\" or \"I finished buying groceries\"\n\
 - rename: \"change task 1 to 'Call mom tonight'\"\n\
-- delete: \"delete the meeting task\"";
+- delete: \"delete the meeting task\"\n\
+- details: \"add a high priority task to pay rent due friday\", \"remind me every monday to water the plants\", \
+\"tag task 2 as work\", \"task 4 is due tomorrow at 5pm\"\n\
+- find: \"what's due this week?\", \"what's overdue?\", \"find tasks about the report\", \"sort by due date\"";
 
 pub(super) fn render_list(lang: Lang, status: StatusFilter, rows: &[TaskSummary]) -> String {
     if lang != Lang::En {

@@ -15,6 +15,7 @@ fn add(t: &str) -> Intent {
     Intent::Add {
         title: t.into(),
         description: None,
+        details: super::Details::default(),
     }
 }
 
@@ -83,9 +84,14 @@ fn parses_everyday_variants() {
         parse("add a task to buy groceries with description milk, eggs"),
         Intent::Add {
             title: "buy groceries".into(),
-            description: Some("milk, eggs".into())
+            description: Some("milk, eggs".into()),
+            details: super::Details::default(),
         }
     );
+}
+
+#[test]
+fn parses_everyday_lists_and_changes() {
     assert_eq!(parse("list my tasks"), Intent::List(StatusFilter::All));
     assert_eq!(
         parse("what do I still have to do?"),

@@ -184,11 +184,14 @@ pub(super) fn parse(text: &str) -> Option<Intent> {
     (!title.is_empty()).then_some(Intent::Add {
         title,
         description: None,
+        details: super::Details::default(),
     })
 }
 
 pub(super) fn say_urdu(what: Say<'_>) -> String {
     match what {
+        Say::Updated(id, t) => format!("کام {id} \"{t}\" میں تبدیلی کر دی:"),
+        Say::Unchanged(id, t) => format!("کام {id} \"{t}\" میں کچھ نہیں بدلا۔"),
         Say::Added(id, t) => format!("میں نے \"{t}\" آپ کے کاموں میں شامل کر دیا (کام {id})۔"),
         Say::Completed(id, t) => format!("ہو گیا! کام {id} \"{t}\" مکمل کر دیا۔"),
         Say::Reopened(id, t) => format!("کام {id} \"{t}\" دوبارہ کھول دیا؛ یہ اب باقی ہے۔"),
@@ -218,6 +221,7 @@ pub(super) fn say_urdu(what: Say<'_>) -> String {
         Say::WhichOne => "آپ کون سا کام کہہ رہے ہیں؟ اس کا نمبر لکھیں، جیسے \"کام 2\"۔".into(),
         Say::NoList => "کون سی فہرست؟ پہلے \"میرے کام دکھاؤ\" لکھیں۔".into(),
         Say::NothingToUndo => "میرے پچھلے جواب میں واپس کرنے کو کچھ نہیں۔".into(),
+        Say::CantUndoDetails(id) => format!("یہ تبدیلی خود واپس نہیں کر سکتا؛ کام {id} کی ترجیح یا تاریخ دوبارہ بتائیں۔"),
         Say::CantUndoRename(id) => format!("نام کی تبدیلی خود واپس نہیں کر سکتا؛ کام {id} کا پرانا نام لکھیں۔"),
         Say::Greet => "السلام علیکم! میں آپ کے کام شامل، مکمل، تبدیل اور حذف کر سکتا ہوں۔".into(),
         Say::Help | Say::Unknown => "معاف کیجیے، میں سمجھ نہیں سکا۔ مثال: \"دودھ لینے کا کام شامل کرو\"، \"میرے کام دکھاؤ\"، \"کام 3 مکمل کرو\"، \"کام 2 حذف کرو\"۔".into(),
@@ -226,6 +230,8 @@ pub(super) fn say_urdu(what: Say<'_>) -> String {
 
 pub(super) fn say_roman(what: Say<'_>) -> String {
     match what {
+        Say::Updated(id, t) => format!("Task {id} \"{t}\" update kar diya:"),
+        Say::Unchanged(id, t) => format!("Task {id} \"{t}\" mein kuch nahi badla."),
         Say::Added(id, t) => format!("Maine \"{t}\" aap ke tasks mein shamil kar diya (task {id})."),
         Say::Completed(id, t) => format!("Ho gaya! Task {id} \"{t}\" mukammal kar diya."),
         Say::Reopened(id, t) => format!("Task {id} \"{t}\" dobara khol diya; ab yeh baqi hai."),
@@ -255,6 +261,7 @@ pub(super) fn say_roman(what: Say<'_>) -> String {
         Say::WhichOne => "Aap kaun sa task keh rahe hain? Us ka number likhein, jaise \"task 2\".".into(),
         Say::NoList => "Kaun si list? Pehle \"mere kaam dikhao\" likhein.".into(),
         Say::NothingToUndo => "Mere pichle jawab mein wapas karne ko kuch nahi.".into(),
+        Say::CantUndoDetails(id) => format!("Yeh tabdeeli khud wapas nahi kar sakta; task {id} ki priority ya tareekh dobara batayein."),
         Say::CantUndoRename(id) => format!("Naam ki tabdeeli khud wapas nahi kar sakta; task {id} ka purana naam likhein."),
         Say::Greet => "Assalam o alaikum! Main aap ke tasks shamil, mukammal, tabdeel aur delete kar sakta hoon.".into(),
         Say::Help | Say::Unknown => "Maaf kijiye, main samajh nahi saka. Misal: \"doodh lene ka task bana do\", \"mere kaam dikhao\", \"task 3 mukammal kar do\", \"task 2 delete kar do\".".into(),

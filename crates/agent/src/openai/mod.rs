@@ -112,12 +112,10 @@ impl OpenAiModel {
         history: &[HistoryMessage],
         events: Option<&EventSink>,
         max_turns: usize,
+        clock: &crate::local::Clock,
     ) -> Result<TurnOutput, AgentError> {
         let tool_defs = tool_definitions(tools).await?;
-        let mut messages = vec![system(&crate::prompt::with_clock(
-            SYSTEM_PROMPT,
-            chrono::Utc::now(),
-        ))];
+        let mut messages = vec![system(&crate::prompt::with_clock(SYSTEM_PROMPT, clock))];
         messages.extend(history_messages(history));
         let mut turn = Turn {
             messages,

@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use super::{
     protocol::item_id,
     stream::{Frames, emit_assistant, error_event, progress, send, sse_response, stream_options},
+    task_meta::clock_for,
     widget::{widget_content, widget_filter},
 };
 use crate::{AppState, auth::AuthUser, chat, error::ApiError};
@@ -97,7 +98,7 @@ async fn update_widget(
     rows: &[TaskSummary],
     tx: &Frames,
 ) {
-    let content = widget_content(filter, rows);
+    let content = widget_content(filter, rows, &clock_for(state, user).await);
     match state
         .store
         .update_message_content(&user.id, cid, w.id, content.to_string())

@@ -17,6 +17,7 @@ mod dispatch;
 mod protocol;
 mod render;
 mod stream;
+mod task_meta;
 mod widget;
 
 use axum::{

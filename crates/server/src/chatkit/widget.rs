@@ -1,5 +1,7 @@
-//! The todo-list widget: a ListView with a checkbox per task. Toggling one sends
-//! `threads.custom_action` with `{type: "todo.toggle", payload: {task_id}}`.
+//! The todo-list widget: a ListView with a checkbox per task and, under it, the task's priority,
+//! due date (relative to now, in the user's time zone, overdue marked) and tags (see
+//! [`super::task_meta`]). Toggling one sends `threads.custom_action` with
+//! `{type: "todo.toggle", payload: {task_id}}`.
 //!
 //! A stored widget is a snapshot; whenever a thread is read (`threads.get_by_id`, `items.list`) its
 //! widgets are re-rendered from the tasks' current state, so they agree with the task list even
@@ -8,16 +10,17 @@
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
-use todobot_agent::ToolCallRecord;
+use todobot_agent::{ToolCallRecord, local::Clock};
 use todobot_mcp::{TaskList, TaskSummary};
 use todobot_store::{Message, MessageStatus, NewMessage, Role as MsgRole, StatusFilter};
 
+use super::task_meta::{clock_for, copy_suffix, meta_row};
 use crate::{AppState, auth::AuthUser, error::ApiResult};
 
 pub const TOGGLE_ACTION: &str = "todo.toggle";
 
-fn task_item(t: &TaskSummary) -> Value {
-    json!({
+fn task_item(t: &TaskSummary, clock: &Clock) -> Value {
+    let mut item = json!({
         "type": "ListViewItem",
         "key": format!("task-{}", t.id),
         "children": [{
@@ -33,33 +36,46 @@ fn task_item(t: &TaskSummary) -> Value {
                 "streaming": true
             }
         }]
-    })
+    });
+    if let (Some(meta), Some(children)) = (meta_row(t, clock), item["children"].as_array_mut()) {
+        children.push(meta);
+    }
+    item
 }
 
-pub fn todo_widget(filter: StatusFilter, tasks: &[TaskSummary]) -> Value {
-    let heading = match filter {
+fn heading(filter: StatusFilter) -> &'static str {
+    match filter {
         StatusFilter::Pending => "Pending tasks",
         StatusFilter::Completed => "Completed tasks",
         StatusFilter::All => "Your tasks",
-    };
-    let children: Vec<Value> = tasks.iter().map(task_item).collect();
+    }
+}
+
+pub fn todo_widget(filter: StatusFilter, tasks: &[TaskSummary], clock: &Clock) -> Value {
+    let children: Vec<Value> = tasks.iter().map(|t| task_item(t, clock)).collect();
+    list_view(filter, children)
+}
+
+fn list_view(filter: StatusFilter, children: Vec<Value>) -> Value {
+    let heading = heading(filter);
     json!({
         "type": "ListView",
         "id": format!("todo-list:{}", filter.as_str()),
-        "status": { "text": format!("{heading} ({})", tasks.len()) },
+        "status": { "text": format!("{heading} ({})", children.len()) },
         "children": children,
     })
 }
 
-pub fn widget_copy_text(tasks: &[TaskSummary]) -> String {
+pub fn widget_copy_text(tasks: &[TaskSummary], clock: &Clock) -> String {
     tasks
         .iter()
         .map(|t| {
             format!(
-                "[{}] {}. {}",
+                "[{}] {}. {}{}",
                 if t.completed { "x" } else { " " },
                 t.id,
-                t.title
+                t.title,
+                copy_suffix(t, clock)
             )
         })
         .collect::<Vec<_>>()
@@ -67,8 +83,11 @@ pub fn widget_copy_text(tasks: &[TaskSummary]) -> String {
 }
 
 /// What a widget message stores: the widget and its plain-text copy.
-pub fn widget_content(filter: StatusFilter, rows: &[TaskSummary]) -> Value {
-    json!({ "widget": todo_widget(filter, rows), "copy_text": widget_copy_text(rows) })
+pub fn widget_content(filter: StatusFilter, rows: &[TaskSummary], clock: &Clock) -> Value {
+    json!({
+        "widget": todo_widget(filter, rows, clock),
+        "copy_text": widget_copy_text(rows, clock)
+    })
 }
 
 /// The filter a stored widget message was made with (`all` when unknown).
@@ -85,11 +104,16 @@ pub fn widget_filter(widget: Option<&Message>) -> StatusFilter {
         .unwrap_or_default()
 }
 
-/// The rows a stored widget shows, in order, as they were when it was stored.
-fn stored_rows(widget: &Value) -> Vec<TaskSummary> {
+/// The items a stored widget shows, in order, with the rows they were stored with.
+fn stored_items(widget: &Value) -> Vec<(TaskSummary, Value)> {
     widget["children"]
         .as_array()
-        .map(|rows| rows.iter().filter_map(stored_row).collect())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| Some((stored_row(i)?, i.clone())))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -106,9 +130,10 @@ fn stored_row(row: &Value) -> Option<TaskSummary> {
 }
 
 /// Re-renders a stored widget message from the tasks' current state: the same tasks, with their
-/// current titles and completion (a task deleted since keeps its stored row; the web UI marks it
-/// deleted, and ticking it answers that the task is gone). Other messages are unchanged.
-pub fn refresh(m: &mut Message, current: &HashMap<i64, TaskSummary>) {
+/// current titles, completion, priority, due dates (relative to now) and tags (a task deleted
+/// since keeps its stored item; the web UI marks it deleted, and ticking it answers that the task
+/// is gone). Other messages are unchanged.
+pub fn refresh(m: &mut Message, current: &HashMap<i64, TaskSummary>, clock: &Clock) {
     if m.role != MsgRole::Widget {
         return;
     }
@@ -116,11 +141,18 @@ pub fn refresh(m: &mut Message, current: &HashMap<i64, TaskSummary>) {
         return;
     };
     let filter = widget_filter(Some(m));
-    let rows: Vec<TaskSummary> = stored_rows(&stored["widget"])
+    let (rows, items): (Vec<TaskSummary>, Vec<Value>) = stored_items(&stored["widget"])
         .into_iter()
-        .map(|row| current.get(&row.id).cloned().unwrap_or(row))
-        .collect();
-    m.content = widget_content(filter, &rows).to_string();
+        .map(|(row, item)| match current.get(&row.id) {
+            Some(now) => (now.clone(), task_item(now, clock)),
+            None => (row, item),
+        })
+        .unzip();
+    m.content = json!({
+        "widget": list_view(filter, items),
+        "copy_text": widget_copy_text(&rows, clock)
+    })
+    .to_string();
 }
 
 /// The user's tasks now, by id, when `messages` hold a widget to refresh (one query per page).
@@ -151,8 +183,9 @@ pub async fn refresh_all(
     messages: &mut [Message],
 ) -> ApiResult<()> {
     if let Some(current) = current_tasks(state, user, messages).await? {
+        let clock = clock_for(state, user).await;
         for m in messages.iter_mut() {
-            refresh(m, &current);
+            refresh(m, &current, &clock);
         }
     }
     Ok(())
@@ -181,7 +214,7 @@ pub async fn store_widget(
     filter: StatusFilter,
     rows: &[TaskSummary],
 ) -> ApiResult<Option<Message>> {
-    let content = widget_content(filter, rows);
+    let content = widget_content(filter, rows, &clock_for(state, user).await);
     Ok(state
         .store
         .append_message(
