@@ -203,10 +203,9 @@ impl Store {
             recurrence: Set(details.recurrence.map(|r| r.as_str().to_owned())),
             completed_at: Set(None),
         };
-        tasks::Entity::insert(task)
+        Ok(tasks::Entity::insert(task)
             .exec_with_returning(&self.db)
-            .await
-            .map_err(StoreError::from)
+            .await?)
     }
 
     /// Hands out the user's next task number: one `UPDATE ... RETURNING` in autocommit, so the
@@ -234,11 +233,9 @@ impl Store {
         let row = self
             .db
             .query_one_raw(stmt)
-            .await
-            .map_err(StoreError::from)?;
-        let row = row.ok_or(StoreError::UserNotFound)?;
-        row.try_get::<i64>("", "last_task_id")
-            .map_err(StoreError::from)
+            .await?
+            .ok_or(StoreError::UserNotFound)?;
+        Ok(row.try_get::<i64>("", "last_task_id")?)
     }
 
     /// The user's tasks in id order.
