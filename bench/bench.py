@@ -19,6 +19,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import ceiling
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = os.environ["TODOBOT_BIN"]
 DB_URL = os.environ["DB_URL"]
@@ -44,13 +46,12 @@ def free_port() -> int:
 
 
 def server_env(port: int, data_dir: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "MCP_", "DATABASE_"))}
+    # no MALLOC_* variables: the binary applies its own malloc settings (crates/todobot/src/malloc.rs),
+    # so the bench measures what a user running the plain binary gets
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "MCP_", "DATABASE_", "MALLOC_"))}
     env.update(
         BIND=f"127.0.0.1:{port}", DATABASE_URL=DB_URL, DATABASE_SCHEMA=SCHEMA, DATA_DIR=data_dir,
         LLM_PROVIDER="local", LOG_FORMAT="json", RUST_LOG="warn",
-        # glibc malloc settings of the container image (deploy/docker/Dockerfile): large buffers (argon2's
-        # 19 MiB) go back to the OS when freed instead of staying in an arena
-        MALLOC_ARENA_MAX="2", MALLOC_MMAP_THRESHOLD_="131072", MALLOC_TRIM_THRESHOLD_="131072",
         **({"DB_MAX_CONNECTIONS": os.environ["BENCH_DB_MAX_CONNECTIONS"]} if os.environ.get("BENCH_DB_MAX_CONNECTIONS") else {}),
         SIGNIN_MAX_PER_CLIENT="1000000", BETTER_AUTH_SECRET="bench-secret-0123456789abcdef0123456789",
     )
@@ -106,7 +107,8 @@ def rss_mb(pid: int) -> tuple[float, float]:
 
 
 def wrk(url: str, conns: int, token: str, body: dict | None = None, duration: int = DURATION,
-        users: list[tuple[str, str]] | None = None, path_template: str | None = None) -> dict:
+        users: list[tuple[str, str]] | None = None, path_template: str | None = None,
+        headers: tuple[str, ...] = ()) -> dict:
     env = dict(os.environ)
     env.pop("USERS", None)
     if users:
@@ -119,7 +121,7 @@ def wrk(url: str, conns: int, token: str, body: dict | None = None, duration: in
     threads = min(2, conns)
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{conns}", f"-d{duration}s", "--timeout", "10s", "-s", WRK_SCRIPT,
-         "-H", f"Authorization: Bearer {token}", url],
+         "-H", f"Authorization: Bearer {token}", *(a for h in headers for a in ("-H", h)), url],
         env=env, capture_output=True, text=True, check=True,
     ).stdout
     m = re.search(r"RESULT (.*)", out)
@@ -141,7 +143,12 @@ def row(name: str, conns: int, r: dict) -> str:
     peak = STEP_PEAK[0]
     STEP_PEAK[0] = 0.0
     return (f"| {name} | {conns} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p90']:.2f} | {r['p99']:.2f} | "
-            f"{r['max']:.1f} | {bad} | {peak:.1f} |")
+            f"{r['max']:.1f} | {bad} | {peak:.1f} | {load()} |")
+
+
+def load() -> str:
+    """The machine's 1-minute load average (other work on the 2 cores skews every figure)."""
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def psql(sql: str) -> str:
@@ -164,9 +171,56 @@ def machine() -> list[str]:
         f"- Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- Machine: {os.cpu_count()} cores ({cpu}), {int(mem) // 1024} MiB RAM, {platform.system()} {platform.release()}",
         f"- todobot {rev} (release build), {rustc}; PostgreSQL {pg} on the same machine; load generator {wrk_v}, "
-        f"same machine (it competes with the server for the 2 cores)",
+        f"same machine (it competes with the server for the 2 cores); ceiling: {ceiling.version()}",
+        f"- Load average at the start (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+        f"each row's last column is the 1-minute load average after that step",
         f"- {DURATION} s per load step; latencies in milliseconds",
     ]
+
+
+def report_ceiling(results: dict, ceil: dict) -> None:
+    say()
+    say("## Against the database-bound ceiling (pgbench, the same statements)")
+    say()
+    say("pgbench runs the statements one request executes (bench/ceiling.py: the session check, then the list; "
+        "or the session check, the number, the insert) as one pgbench transaction, at the same concurrency.")
+    say()
+    say("| Workload | Clients | pgbench tx/s | pgbench p50 | pgbench p99 | todobot req/s | todobot p50 | todobot p99 "
+        "| todobot / ceiling |")
+    say("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    names = {"list1": "list, one user", "list": "list, 64 users", "create1": "create, one user",
+             "create": "create, 64 users"}
+    for key, name in names.items():
+        for c in (1, 16, 64):
+            p, t = ceil[(key, c)], results[(key, c)]
+            say(f"| {name} | {c} | {p['rps']:,.0f} | {p['p50']:.2f} | {p['p99']:.2f} | {t['rps']:,.0f} | "
+                f"{t['p50']:.2f} | {t['p99']:.2f} | {t['rps'] / p['rps']:.0%} |")
+    CEILING.update({k: results[k]["rps"] / ceil[k]["rps"] for k in ceil})
+
+
+CEILING: dict = {}
+TURNS: dict = {}
+
+
+def turn_connections(base: str, uid: str, token: str) -> None:
+    """A ChatKit turn and an SSE chat turn (local model) on one kept-alive connection vs a fresh
+    connection per turn (`Connection: close`): with Nagle's algorithm on, a streamed reply on a reused
+    connection waited ~40 ms for the delayed ACK."""
+    say()
+    say("## Streamed chat turns: kept-alive vs fresh connection (local model, one connection)")
+    say()
+    say("| Turn | Connection | Turns/s | p50 | p90 | p99 | max | errors/non-2xx | load |")
+    say("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    chatkit = {"type": "threads.create", "params": {"input": {
+        "content": [{"type": "input_text", "text": "add a task to stream item %n"}], "attachments": []}}}
+    sse = {"message": "add a task to stream item %n"}
+    for name, url, body in (("ChatKit threads.create (SSE)", f"{base}/chatkit", chatkit),
+                            ("POST /api/{user}/chat, Accept: text/event-stream", f"{base}/api/{uid}/chat", sse)):
+        for conn, headers in (("kept alive", ()), ("fresh (Connection: close)", ("Connection: close",))):
+            r = wrk(url, 1, token, body, duration=max(3, DURATION // 2), headers=headers)
+            TURNS[(name, conn)] = r
+            say(f"| {name} | {conn} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p90']:.2f} | {r['p99']:.2f} | "
+                f"{r['max']:.1f} | {r['errors'] + r['non2xx']} | {load()} |")
 
 
 def main() -> None:
@@ -209,8 +263,8 @@ def run(proc: subprocess.Popen, base: str, data_dir: str) -> None:
     say()
     say("## Throughput and latency")
     say()
-    say("| Workload | Connections | Requests/s | p50 | p90 | p99 | max | errors/non-2xx | RSS MiB (peak) |")
-    say("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    say("| Workload | Connections | Requests/s | p50 | p90 | p99 | max | errors/non-2xx | RSS MiB (peak) | load |")
+    say("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     peak_load_rss = [0.0]
 
     def sample_rss(stop: threading.Event) -> None:
@@ -227,13 +281,19 @@ def run(proc: subprocess.Popen, base: str, data_dir: str) -> None:
     results = {}
     tasks_url = f"{base}/api/{uid}/tasks"
     for c in (1, 16, 64):
-        results[("list", c)] = r = wrk(f"{tasks_url}?status=pending", c, token)
+        results[("list1", c)] = r = wrk(f"{tasks_url}?status=pending", c, token)
         say(row("REST list tasks, one user (25 pending of 50)", c, r))
     for c in (1, 16, 64):
         r = wrk(f"{tasks_url}?status=pending", c, token, users=users,
                 path_template="/api/{uid}/tasks?status=pending")
         results[("list", c)] = r
         say(row("REST list tasks, 64 users round robin", c, r))
+    user_ids = [u for u, _ in users]
+    sessions = ceiling.sessions(psql, SCHEMA, user_ids)
+    ceil = {}
+    for c in (1, 16, 64):  # before any create step: the same rows as the list steps read
+        ceil[("list1", c)] = ceiling.pgbench(DB_URL, SCHEMA, "list", sessions[:1], c, DURATION)
+        ceil[("list", c)] = ceiling.pgbench(DB_URL, SCHEMA, "list", sessions, c, DURATION)
     for c in (1, 16, 64):
         results[("create1", c)] = r = wrk(tasks_url, c, token, {"title": "bench task %n"})
         say(row("REST create task, one user (ids allocated in order)", c, r))
@@ -241,16 +301,24 @@ def run(proc: subprocess.Popen, base: str, data_dir: str) -> None:
         r = wrk(tasks_url, c, token, {"title": "bench task %n"}, users=users, path_template="/api/{uid}/tasks")
         results[("create", c)] = r
         say(row("REST create task, 64 users round robin", c, r))
+    for c in (1, 16, 64):
+        ceil[("create1", c)] = ceiling.pgbench(DB_URL, SCHEMA, "create", sessions[:1], c, DURATION)
+        ceil[("create", c)] = ceiling.pgbench(DB_URL, SCHEMA, "create", sessions, c, DURATION)
     mcp_body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                 "params": {"name": "list_tasks", "arguments": {"status": "completed"}}}
+    # /mcp takes tokens issued for the MCP resource (OAuth or a personal access token), not REST ones
+    status, pat, _ = http("POST", f"{base}/api/account/tokens", {"name": "bench"}, token)
+    assert status in (200, 201), pat
     for c in (1, 16):
-        r = wrk(f"{base}/mcp", c, token, mcp_body)
+        r = wrk(f"{base}/mcp", c, pat["token"], mcp_body)
         say(row("MCP tools/call list_tasks (Streamable HTTP, stateless)", c, r))
     for c in (1, 16):
         r = wrk(f"{base}/api/{uid}/chat", c, token, {"message": "add a task to benchmark item %n"})
         say(row("Chat turn, local model (new conversation, add_task via MCP)", c, r))
     stop.set()
     sampler.join()
+    report_ceiling(results, ceil)
+    turn_connections(base, uid, token)
 
     say()
     say("## Chat turn cost as a conversation grows (local model, one connection)")
@@ -309,6 +377,17 @@ def run(proc: subprocess.Popen, base: str, data_dir: str) -> None:
     flat = growth[-1] / growth[0] if growth[0] else float("inf")
     say(f"- p99 < 5 ms for list/create at 64 connections (64 users): list {results[('list', 64)]['p99']:.2f} ms, "
         f"create {results[('create', 64)]['p99']:.2f} ms -> {'met' if p99_64 < 5 else 'NOT met'}")
+    c1 = results[("create1", 16)]
+    say(f"- One user's creates at 16 connections, p99 <= 3x p50: p50 {c1['p50']:.2f} ms, p99 {c1['p99']:.2f} ms "
+        f"({c1['p99'] / c1['p50']:.1f}x) -> {'met' if c1['p99'] <= 3 * c1['p50'] else 'NOT met'}")
+    for key, name in (("list", "list"), ("create", "create")):
+        f = CEILING[(key, 16)]
+        say(f"- {name} at 16 connections (64 users) >= 50% of the pgbench ceiling: {f:.0%} -> "
+            f"{'met' if f >= 0.5 else 'NOT met'}")
+    for name in {n for n, _ in TURNS}:
+        kept, fresh = TURNS[(name, "kept alive")], TURNS[(name, "fresh (Connection: close)")]
+        say(f"- {name} on a kept-alive connection no slower than on a fresh one: p50 {kept['p50']:.2f} vs "
+            f"{fresh['p50']:.2f} ms -> {'met' if kept['p50'] <= fresh['p50'] * 1.1 + 0.5 else 'NOT met'}")
     rps = results[("list", 64)]["rps"]
     say(f"  (Little's law: 64 requests always in flight at {rps:,.0f} requests/s means a mean latency of "
         f"{64 / rps * 1000:.1f} ms, so at 64 connections the p99 is bounded below by throughput, and the load "

@@ -1,13 +1,14 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
     sea_query::{Expr, ExprTrait},
 };
 
 use crate::{
     Store, StoreError,
-    entity::{tasks, users},
+    entity::tasks,
     now,
     task_details::{self, Priority, Recurrence, SortKey, TaskDetails},
     validate::{self, FieldErrors},
@@ -154,9 +155,7 @@ fn like_literal(s: &str) -> String {
 }
 
 impl Store {
-    /// Creates a task with the next number of this user. Concurrent creates never get the same id:
-    /// the per-user counter is bumped by an `UPDATE ... RETURNING` that locks the user's row
-    /// (PostgreSQL) or the database (SQLite) until the transaction commits.
+    /// Creates a task with the next number of this user (see [`Store::create_task_with`]).
     pub async fn create_task(
         &self,
         user_id: &str,
@@ -168,6 +167,11 @@ impl Store {
     }
 
     /// [`Store::create_task`] with priority, tags, due date and recurrence.
+    ///
+    /// The number is taken first ([`Store::next_task_number`], its own short transaction), then the
+    /// task is inserted: concurrent creates of one user queue only for the counter bump, not for each
+    /// other's insert and commit. Numbers are never handed out twice; an insert that fails after the
+    /// bump (e.g. the user was deleted meanwhile) leaves a gap.
     pub async fn create_task_with(
         &self,
         user_id: &str,
@@ -183,74 +187,55 @@ impl Store {
         let (Some(title), Some(description), Some(tags)) = (title, description, tags) else {
             return Err(StoreError::Internal("validation state".into()));
         };
-        let priority = details.priority.rank();
-        let tags = task_details::encode_tags(&tags);
-        let recurrence = details.recurrence.map(|r| r.as_str().to_owned());
-        let due_at = details.due_at;
-
+        let id = self.next_task_number(user_id).await?;
         let at = now();
-        if self.backend() == crate::Backend::Postgres {
-            // one round trip: the counter bump and the insert run as one statement (and so one
-            // transaction); the UPDATE holds the user's row lock until it commits
-            let stmt = Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "WITH next AS (UPDATE users SET last_task_id = last_task_id + 1 WHERE id = $1 \
-                 RETURNING last_task_id) \
-                 INSERT INTO tasks (user_id, id, title, description, completed, created_at, updated_at, \
-                 priority, tags, due_at, recurrence) \
-                 SELECT $1, next.last_task_id, $2, $3, FALSE, $4, $4, $5, $6, $7, $8 FROM next \
-                 RETURNING user_id, id, title, description, completed, created_at, updated_at, \
-                 priority, tags, due_at, recurrence, completed_at",
-                [
-                    user_id.into(),
-                    title.into(),
-                    description.into(),
-                    at.into(),
-                    priority.into(),
-                    tags.into(),
-                    due_at.into(),
-                    recurrence.into(),
-                ],
-            );
-            return tasks::Entity::find()
-                .from_raw_sql(stmt)
-                .one(&self.db)
-                .await
-                .map_err(StoreError::from)?
-                .ok_or(StoreError::UserNotFound);
-        }
-        let txn = self.db.begin().await.map_err(StoreError::from)?;
-        let bumped = users::Entity::update_many()
-            .col_expr(
-                users::Column::LastTaskId,
-                Expr::col(users::Column::LastTaskId).add(1),
-            )
-            .filter(users::Column::Id.eq(user_id))
-            .exec_with_returning(&txn)
-            .await
-            .map_err(StoreError::from)?;
-        let Some(user) = bumped.into_iter().next() else {
-            return Err(StoreError::UserNotFound);
-        };
-        let task = tasks::Entity::insert(tasks::ActiveModel {
+        let task = tasks::ActiveModel {
             user_id: Set(user_id.to_owned()),
-            id: Set(user.last_task_id),
+            id: Set(id),
             title: Set(title),
             description: Set(description),
             completed: Set(false),
             created_at: Set(at),
             updated_at: Set(at),
-            priority: Set(priority),
-            tags: Set(tags),
-            due_at: Set(due_at),
-            recurrence: Set(recurrence),
+            priority: Set(details.priority.rank()),
+            tags: Set(task_details::encode_tags(&tags)),
+            due_at: Set(details.due_at),
+            recurrence: Set(details.recurrence.map(|r| r.as_str().to_owned())),
             completed_at: Set(None),
-        })
-        .exec_with_returning(&txn)
-        .await
-        .map_err(StoreError::from)?;
-        txn.commit().await.map_err(StoreError::from)?;
-        Ok(task)
+        };
+        Ok(tasks::Entity::insert(task)
+            .exec_with_returning(&self.db)
+            .await?)
+    }
+
+    /// Hands out the user's next task number: one `UPDATE ... RETURNING` in autocommit, so the
+    /// user's counter row (PostgreSQL) or the write lock (SQLite) is held for that statement only.
+    ///
+    /// On PostgreSQL the bump commits without waiting for its WAL flush (`synchronous_commit` off for
+    /// this one transaction): otherwise each of a user's concurrent creates would wait for the
+    /// previous one's disk flush while holding the row lock. No number can be handed out twice after
+    /// a crash: the insert that uses a number is written to the WAL after the bump and commits
+    /// synchronously, which flushes the WAL up to it, bump included; a bump lost in a crash belongs
+    /// to no durable task.
+    async fn next_task_number(&self, user_id: &str) -> Result<i64, StoreError> {
+        let backend = self.db.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                "WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)) \
+                 UPDATE users SET last_task_id = last_task_id + 1 FROM async_commit WHERE id = $1 \
+                 RETURNING last_task_id"
+            }
+            _ => {
+                "UPDATE users SET last_task_id = last_task_id + 1 WHERE id = ? RETURNING last_task_id"
+            }
+        };
+        let stmt = Statement::from_sql_and_values(backend, sql, [user_id.into()]);
+        let row = self
+            .db
+            .query_one_raw(stmt)
+            .await?
+            .ok_or(StoreError::UserNotFound)?;
+        Ok(row.try_get::<i64>("", "last_task_id")?)
     }
 
     /// The user's tasks in id order.
