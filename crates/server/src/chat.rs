@@ -9,6 +9,7 @@
 mod error;
 mod lease;
 
+use crate::config::ExposeSecret;
 use std::{sync::Arc, time::Duration};
 
 use axum::http::StatusCode;
@@ -35,21 +36,22 @@ pub use lease::{TurnLease, lease_length};
 pub fn build_agent(config: &Config) -> anyhow::Result<Agent> {
     let model = match config.resolved_llm_provider() {
         LlmProvider::Openai => ModelConfig::OpenAi(OpenAiConfig {
-            base_url: config.openai_base_url.clone(),
+            base_url: crate::config::trimmed(&config.llm.base_url).to_owned(),
             api_key: config
-                .openai_api_key
+                .llm
+                .api_key
                 .as_ref()
-                .map(|k| k.expose().to_owned())
+                .map(|k| k.expose_secret().to_owned())
                 .filter(|k| !k.trim().is_empty()),
-            model: config.openai_model.clone(),
-            timeout: Duration::from_secs(config.llm_timeout_secs.max(1)),
-            max_retries: config.llm_max_retries,
+            model: config.llm.model.clone(),
+            timeout: Duration::from_secs(config.llm.timeout_secs.max(1)),
+            max_retries: config.llm.max_retries,
         }),
         _ => ModelConfig::Local,
     };
     Agent::new(AgentConfig {
         model,
-        max_turns: config.agent_max_turns.max(1),
+        max_turns: config.llm.agent_max_turns.max(1),
     })
     .map_err(anyhow::Error::msg)
 }
@@ -124,7 +126,7 @@ pub fn stored_tool_calls(m: &Message) -> Vec<ToolCallRecord> {
 /// Opens an MCP client session for the user: over Streamable HTTP with a freshly minted access
 /// token when MCP_URL names a separate service, else in-process.
 pub async fn open_tools(state: &AppState, user: &AuthUser) -> Result<McpClient, AgentError> {
-    match &state.config.mcp_url {
+    match &state.config.mcp.url {
         Some(url) => {
             let token = state
                 .auth
@@ -136,7 +138,7 @@ pub async fn open_tools(state: &AppState, user: &AuthUser) -> Result<McpClient, 
                     Duration::from_secs(300),
                 )
                 .map_err(|e| AgentError::new(FailureKind::ToolsUnavailable, e.to_string()))?;
-            McpClient::connect_http(url, &token, Duration::from_secs(15))
+            McpClient::connect_http(url.as_str(), &token, Duration::from_secs(15))
                 .await
                 .map_err(|e| AgentError::new(FailureKind::ToolsUnavailable, e.to_string()))
         }
@@ -325,7 +327,7 @@ async fn turn_locked(
     let user_message = user_message(state, user, cid, input).await?;
     let window = state
         .store
-        .recent_messages(&user.id, cid, state.config.history_window.max(1) as u64)
+        .recent_messages(&user.id, cid, state.config.llm.history_window.max(1) as u64)
         .await?;
     let history = to_history(&window);
     // a streaming caller gets the reply's id now: reserve its row (after reading the history)

@@ -1,38 +1,24 @@
 //! Runtime configuration: environment variables (12-factor), each also a command-line flag.
 //! Every variable is documented in `.env.example` at the repository root.
 
-use std::{fmt, path::PathBuf, str::FromStr, time::Duration};
+//!
+//! Grouped in sections (zero2prod's `configuration.rs` style): [`ServerSettings`],
+//! [`DatabaseSettings`], [`AuthSettings`], [`LlmSettings`], [`McpSettings`] and [`Resilience`].
+//! Secrets are [`SecretString`]s (never in `Debug` output or logs; read with
+//! [`ExposeSecret::expose_secret`]) and URLs are [`Url`]s, checked when the configuration is read.
 
-use clap::{ArgAction, Args, ValueEnum};
+use std::time::Duration;
 
+use clap::{Args, ValueEnum};
+
+mod parse;
 mod resilience;
+mod sections;
+pub use parse::{OptionalUrl, http_url, trimmed};
 pub use resilience::Resilience;
-
-/// A secret value: never printed by `Debug`/`Display`, only readable through [`Secret::expose`].
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
-
-impl FromStr for Secret {
-    type Err = std::convert::Infallible;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Secret(s.to_owned()))
-    }
-}
+pub use secrecy::{ExposeSecret, SecretString};
+pub use sections::{AuthSettings, DatabaseSettings, LlmSettings, McpSettings, ServerSettings};
+pub use url::Url;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum AppEnv {
@@ -63,167 +49,24 @@ pub struct Config {
     #[arg(long, env = "APP_ENV", value_enum, default_value = "development")]
     pub app_env: AppEnv,
 
-    /// Database URL: `sqlite://path?mode=rwc` or `postgres://user:pass@host:5432/db`.
-    /// Default: an SQLite file in DATA_DIR.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<Secret>,
-
-    /// Directory for the default SQLite database and the generated development secret.
-    #[arg(long, env = "DATA_DIR", default_value = "./data")]
-    pub data_dir: PathBuf,
-
-    /// PostgreSQL schema to use (created if missing); default: the server's search_path.
-    #[arg(long, env = "DATABASE_SCHEMA")]
-    pub database_schema: Option<String>,
-
-    /// Maximum pooled database connections per process.
-    #[arg(long, env = "DB_MAX_CONNECTIONS", default_value_t = 16)]
-    pub db_max_connections: u32,
-
-    /// How long a request waits for a database connection before failing with 503.
-    #[arg(long, env = "DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2000)]
-    pub db_acquire_timeout_ms: u64,
-
-    /// Apply pending migrations at startup.
-    #[arg(long, env = "MIGRATE_ON_START", default_value_t = true, action = ArgAction::Set)]
-    pub migrate_on_start: bool,
-
-    /// Server secret: encrypts signing keys at rest and verifies HS256 tokens from a Better Auth
-    /// frontend (shared-secret setup). Generated and kept in DATA_DIR in development when unset.
-    #[arg(long, env = "BETTER_AUTH_SECRET", hide_env_values = true)]
-    pub better_auth_secret: Option<Secret>,
-
-    /// Public base URL of this server; the issuer and audience of the tokens it signs.
-    #[arg(long, env = "BETTER_AUTH_URL", default_value = "http://localhost:8080")]
-    pub public_url: String,
-
-    /// Extra issuers accepted on HS256 tokens (e.g. your Better Auth frontend's URL), comma separated.
-    #[arg(long, env = "AUTH_TRUSTED_ISSUERS", value_delimiter = ',')]
-    pub trusted_issuers: Vec<String>,
-
-    /// Lifetime of access tokens (JWTs), seconds.
-    #[arg(long, env = "ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]
-    pub access_token_ttl_secs: u64,
-
-    /// Lifetime of sign-in sessions, seconds.
-    #[arg(long, env = "SESSION_TTL_SECS", default_value_t = 7 * 24 * 3600)]
-    pub session_ttl_secs: u64,
-
-    /// Sign-in attempts allowed per client address per window.
-    #[arg(long, env = "SIGNIN_MAX_PER_CLIENT", default_value_t = 20)]
-    pub signin_max_per_client: i64,
-
-    /// Failed sign-ins allowed per account and client per window (then 429 for that client only).
-    #[arg(long, env = "SIGNIN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 5)]
-    pub signin_max_failures_per_account: i64,
-
-    /// Length of the sign-in rate-limit window, seconds.
-    #[arg(long, env = "SIGNIN_WINDOW_SECS", default_value_t = 300)]
-    pub signin_window_secs: i64,
-
-    /// Take the client address from X-Forwarded-For / X-Real-IP (only behind a trusted proxy).
-    #[arg(long, env = "TRUST_PROXY_HEADERS", default_value_t = false, action = ArgAction::Set)]
-    pub trust_proxy_headers: bool,
-
-    /// Origins allowed to call the API from a browser (CORS), comma separated; empty = same origin only.
-    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
-    pub cors_origins: Vec<String>,
-
-    /// Largest accepted request body, bytes.
-    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 * 1024)]
-    pub max_body_bytes: usize,
-
-    /// Which model the agent uses.
-    #[arg(long, env = "LLM_PROVIDER", value_enum, default_value = "auto")]
-    pub llm_provider: LlmProvider,
-
-    /// API key for the OpenAI-compatible endpoint.
-    #[arg(long, env = "OPENAI_API_KEY", hide_env_values = true)]
-    pub openai_api_key: Option<Secret>,
-
-    /// Base URL of the OpenAI-compatible API (OpenAI, Ollama, vLLM, LM Studio...).
-    #[arg(
-        long,
-        env = "OPENAI_BASE_URL",
-        default_value = "https://api.openai.com/v1"
-    )]
-    pub openai_base_url: String,
-
-    /// Model id for chat completions.
-    #[arg(long, env = "OPENAI_MODEL", default_value = "gpt-4o-mini")]
-    pub openai_model: String,
-
-    /// Bound on one LLM request, seconds.
-    #[arg(long, env = "LLM_TIMEOUT_SECS", default_value_t = 60)]
-    pub llm_timeout_secs: u64,
-
-    /// Retries of a failed LLM request (5xx / connection errors).
-    #[arg(long, env = "LLM_MAX_RETRIES", default_value_t = 2)]
-    pub llm_max_retries: u32,
-
-    /// Model round trips allowed in one chat turn.
-    #[arg(long, env = "AGENT_MAX_TURNS", default_value_t = 8)]
-    pub agent_max_turns: usize,
-
-    /// Messages of history sent to the model each turn.
-    #[arg(long, env = "HISTORY_WINDOW", default_value_t = 20)]
-    pub history_window: usize,
-
-    /// Streamable-HTTP URL of a separate MCP service; unset = in-process MCP.
-    #[arg(long, env = "MCP_URL")]
-    pub mcp_url: Option<String>,
-
-    /// Host header values the /mcp endpoint accepts (DNS-rebinding protection), comma separated.
-    /// The host of BETTER_AUTH_URL, localhost and 127.0.0.1 are always allowed; `*` allows any.
-    #[arg(long, env = "MCP_ALLOWED_HOSTS", value_delimiter = ',')]
-    pub mcp_allowed_hosts: Vec<String>,
-
-    /// Public URL of the MCP resource (the `aud` of MCP access tokens, advertised in its OAuth
-    /// metadata); default: BETTER_AUTH_URL + `/mcp`. Set it when `todobot mcp` is reached elsewhere.
-    #[arg(long, env = "MCP_PUBLIC_URL")]
-    pub mcp_public_url: Option<String>,
-
-    /// Browser origins allowed to call /mcp besides the app's own (comma separated); a request
-    /// with any other `Origin` gets 403. Requests without `Origin` (non-browser clients) are allowed.
-    #[arg(long, env = "MCP_ALLOWED_ORIGINS", value_delimiter = ',')]
-    pub mcp_allowed_origins: Vec<String>,
-
-    /// Lifetime of OAuth refresh tokens for MCP clients, seconds (each refresh rotates the token).
-    #[arg(long, env = "OAUTH_REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600)]
-    pub oauth_refresh_token_ttl_secs: u64,
-
-    /// Accept an https URL as `client_id` (OAuth Client ID Metadata Documents): the document is
-    /// fetched from the client's site and validated, no registration needed.
-    #[arg(long, env = "OAUTH_CLIENT_ID_METADATA_DOCUMENTS", default_value_t = true, action = ArgAction::Set)]
-    pub oauth_client_id_metadata_documents: bool,
-
-    /// Development and tests only: fetch client metadata documents from loopback, private and
-    /// link-local addresses too, over plain http as well (off: public https addresses only).
-    #[arg(long, env = "OAUTH_CIMD_ALLOW_PRIVATE", default_value_t = false, action = ArgAction::Set)]
-    pub oauth_cimd_allow_private: bool,
-
-    /// Domain key for OpenAI's hosted ChatKit web component; when set the UI uses it.
-    #[arg(long, env = "CHATKIT_DOMAIN_KEY")]
-    pub chatkit_domain_key: Option<String>,
-
-    /// Serve Prometheus /metrics on this separate address (e.g. `0.0.0.0:9090`) and not on the main
-    /// one; unset = /metrics on the main address.
-    #[arg(long, env = "METRICS_BIND")]
-    pub metrics_bind: Option<String>,
-
-    /// Speech-to-text model of the OpenAI-compatible API (its `/audio/transcriptions` route), used for
-    /// voice input when the browser has no speech recognition of its own; empty = off. Only with
-    /// the `openai` provider.
-    #[arg(long, env = "TRANSCRIBE_MODEL", default_value = "whisper-1")]
-    pub transcribe_model: String,
-
-    /// Largest accepted voice recording, bytes (the UI stops recording after 60 s).
-    #[arg(long, env = "TRANSCRIBE_MAX_BYTES", default_value_t = 4 * 1024 * 1024)]
-    pub transcribe_max_bytes: usize,
-
     /// Log output: `text` or `json`.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+
+    #[command(flatten)]
+    pub server: ServerSettings,
+
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+
+    #[command(flatten)]
+    pub auth: AuthSettings,
+
+    #[command(flatten)]
+    pub llm: LlmSettings,
+
+    #[command(flatten)]
+    pub mcp: McpSettings,
 
     /// Resilience: turn leases, HTTP limits, shutdown, database timeouts, startup wait, proxy hops.
     #[command(flatten)]
@@ -250,13 +93,13 @@ impl Config {
     }
 
     /// The database URL in effect: DATABASE_URL, or an SQLite file in DATA_DIR.
-    pub fn effective_database_url(&self) -> String {
-        match &self.database_url {
-            Some(url) => url.expose().to_owned(),
-            None => format!(
+    pub fn effective_database_url(&self) -> SecretString {
+        match &self.database.url {
+            Some(url) => url.clone(),
+            None => SecretString::from(format!(
                 "sqlite://{}?mode=rwc",
-                self.data_dir.join("todobot.db").display()
-            ),
+                self.database.data_dir.join("todobot.db").display()
+            )),
         }
     }
 
@@ -265,21 +108,22 @@ impl Config {
     }
 
     pub fn access_token_ttl(&self) -> Duration {
-        Duration::from_secs(self.access_token_ttl_secs.max(1))
+        Duration::from_secs(self.auth.access_token_ttl_secs.max(1))
     }
 
     pub fn session_ttl(&self) -> Duration {
-        Duration::from_secs(self.session_ttl_secs.max(60))
+        Duration::from_secs(self.auth.session_ttl_secs.max(60))
     }
 
     /// The LLM provider actually used once `auto` is resolved.
     pub fn resolved_llm_provider(&self) -> LlmProvider {
-        match self.llm_provider {
+        match self.llm.provider {
             LlmProvider::Auto => {
                 if self
-                    .openai_api_key
+                    .llm
+                    .api_key
                     .as_ref()
-                    .is_some_and(|k| !k.expose().trim().is_empty())
+                    .is_some_and(|k| !k.expose_secret().trim().is_empty())
                 {
                     LlmProvider::Openai
                 } else {
@@ -290,17 +134,18 @@ impl Config {
         }
     }
 
-    /// Checks the configuration for mistakes that must stop startup.
+    /// Checks the configuration for mistakes that must stop startup. (URLs are checked when the
+    /// configuration is read: see [`parse`].)
     pub fn validate(&self) -> Result<(), String> {
         if self.is_production() {
-            match &self.better_auth_secret {
+            match &self.auth.secret {
                 None => {
                     return Err(
                         "APP_ENV=production requires BETTER_AUTH_SECRET (at least 32 characters)"
                             .into(),
                     );
                 }
-                Some(s) if !is_strong_secret(s.expose()) => {
+                Some(s) if !is_strong_secret(s.expose_secret()) => {
                     return Err(
                         "BETTER_AUTH_SECRET must be at least 32 characters and not a placeholder"
                             .into(),
@@ -308,39 +153,19 @@ impl Config {
                 }
                 Some(_) => {}
             }
-            if self.oauth_cimd_allow_private {
+            if self.auth.oauth_cimd_allow_private {
                 return Err(
                     "OAUTH_CIMD_ALLOW_PRIVATE is for development and tests, not APP_ENV=production"
                         .into(),
                 );
             }
         }
-        if let Some(s) = &self.better_auth_secret
-            && s.expose().len() < 32
+        if let Some(s) = &self.auth.secret
+            && s.expose_secret().len() < 32
         {
             return Err("BETTER_AUTH_SECRET must be at least 32 characters".into());
         }
-        url_host(&self.public_url)
-            .ok_or_else(|| "BETTER_AUTH_URL must be an absolute http(s) URL".to_string())?;
-        if let Some(mcp) = self
-            .mcp_public_url
-            .as_deref()
-            .filter(|u| !u.trim().is_empty())
-            && url_host(mcp).is_none()
-        {
-            return Err("MCP_PUBLIC_URL must be an absolute http(s) URL".into());
-        }
-        if let Some(mcp) = &self.mcp_url
-            && url_host(mcp).is_none()
-        {
-            return Err("MCP_URL must be an absolute http(s) URL".into());
-        }
-        if self.resolved_llm_provider() == LlmProvider::Openai
-            && url_host(&self.openai_base_url).is_none()
-        {
-            return Err("OPENAI_BASE_URL must be an absolute http(s) URL".into());
-        }
-        if self.agent_max_turns == 0 || self.history_window == 0 {
+        if self.llm.agent_max_turns == 0 || self.llm.history_window == 0 {
             return Err("AGENT_MAX_TURNS and HISTORY_WINDOW must be at least 1".into());
         }
         Ok(())
@@ -349,11 +174,12 @@ impl Config {
     /// Host header values accepted by /mcp.
     pub fn allowed_mcp_hosts(&self) -> Vec<String> {
         let mut hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()];
-        if let Some(h) = url_host(&self.public_url) {
+        if let Some(h) = url_host(self.server.public_url.as_str()) {
             hosts.push(h);
         }
         hosts.extend(
-            self.mcp_allowed_hosts
+            self.mcp
+                .allowed_hosts
                 .iter()
                 .map(|h| h.trim().to_ascii_lowercase())
                 .filter(|h| !h.is_empty()),
@@ -404,14 +230,87 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secrets_are_not_printed() {
+    fn secrets_are_not_in_debug_output() {
         let c = Config::from_args([
             "--better-auth-secret",
             "s3cr3t-value-that-is-long-enough-xyz",
+            "--openai-api-key",
+            "sk-api-key-value",
+            "--database-url",
+            "postgres://todobot:db-password@db:5432/todobot",
         ])
         .unwrap();
         let printed = format!("{c:?}");
-        assert!(!printed.contains("s3cr3t"), "{printed}");
+        for secret in ["s3cr3t", "sk-api-key-value", "db-password"] {
+            assert!(!printed.contains(secret), "{secret} printed in {printed}");
+        }
+        assert!(printed.contains("REDACTED"), "{printed}");
+        let db = c.effective_database_url();
+        assert!(!format!("{db:?}").contains("db-password"));
+        assert_eq!(
+            db.expose_secret(),
+            "postgres://todobot:db-password@db:5432/todobot"
+        );
+    }
+
+    #[test]
+    fn urls_are_checked_with_the_variable_named() {
+        for (flag, var) in [
+            ("--public-url", "BETTER_AUTH_URL"),
+            ("--openai-base-url", "OPENAI_BASE_URL"),
+            ("--mcp-url", "MCP_URL"),
+            ("--mcp-public-url", "MCP_PUBLIC_URL"),
+        ] {
+            for bad in ["ftp://x", "not a url", "http://"] {
+                let err = Config::from_args([flag, bad]).unwrap_err().to_string();
+                assert!(
+                    err.contains(&format!("{var} must be an absolute http(s) URL")),
+                    "{flag} {bad}: {err}"
+                );
+            }
+        }
+        let c = Config::from_args(["--mcp-public-url", ""]).unwrap();
+        assert_eq!(c.mcp.public_url(), None);
+        let c = Config::from_args(["--mcp-public-url", "https://mcp.example.com/mcp"]).unwrap();
+        assert_eq!(
+            c.mcp.public_url().map(Url::as_str),
+            Some("https://mcp.example.com/mcp")
+        );
+        assert_eq!(trimmed(&c.server.public_url), "http://localhost:8080");
+    }
+
+    #[test]
+    fn zero_turns_or_history_is_refused() {
+        let c = Config::from_args(["--agent-max-turns", "0"]).unwrap();
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "AGENT_MAX_TURNS and HISTORY_WINDOW must be at least 1"
+        );
+    }
+
+    /// Grouping the settings into sections keeps every flag, environment variable and default.
+    #[test]
+    fn flags_environment_and_defaults_are_unchanged() {
+        use clap::CommandFactory;
+        let mut rows: Vec<String> = ConfigOnly::command()
+            .get_arguments()
+            .map(|a| {
+                format!(
+                    "{} <{}> {} {:?} hide_env_values={}",
+                    a.get_long().unwrap_or("-"),
+                    a.get_value_names()
+                        .map(|v| v.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" "))
+                        .unwrap_or_default(),
+                    a.get_env()
+                        .map(|e| e.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    a.get_default_values(),
+                    a.is_hide_env_values_set()
+                )
+            })
+            .collect();
+        rows.sort();
+        assert_eq!(rows.join("\n"), include_str!("config/flags.txt").trim_end());
     }
 
     #[test]

@@ -26,6 +26,7 @@ fn mcp_session_id() -> HeaderName {
 /// The app's API (CORS_ORIGINS); `None` when no origin is configured (same origin only).
 pub fn app_layer(config: &Config) -> Option<CorsLayer> {
     let origins: Vec<HeaderValue> = config
+        .server
         .cors_origins
         .iter()
         .map(|o| o.trim().trim_end_matches('/'))

@@ -76,7 +76,7 @@ impl HttpLimits {
             idle_timeout: Duration::from_secs(r.http_idle_timeout_secs.max(1)),
             max_connections: r.http_max_connections.max(1),
             shutdown_timeout: Duration::from_secs(r.shutdown_timeout_secs),
-            max_body_bytes: c.max_body_bytes,
+            max_body_bytes: c.server.max_body_bytes,
         }
     }
 }

@@ -35,7 +35,10 @@ use tower_http::{
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use crate::http_server::HttpLimits;
-use crate::{auth::AuthService, config::Config};
+use crate::{
+    auth::AuthService,
+    config::{Config, ExposeSecret},
+};
 
 /// Shared state of every handler.
 #[derive(Clone)]
@@ -62,6 +65,7 @@ impl FromRef<AppState> for Store {
 /// Opens the database named by the configuration (creating the SQLite directory when needed).
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let url = config.effective_database_url();
+    let url = url.expose_secret();
     if let Some(path) = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
@@ -76,9 +80,9 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
         }
     }
     let mut opts = DbOptions::new(url);
-    opts.max_connections = config.db_max_connections;
-    opts.acquire_timeout = Duration::from_millis(config.db_acquire_timeout_ms.max(100));
-    opts.schema = config.database_schema.clone();
+    opts.max_connections = config.database.max_connections;
+    opts.acquire_timeout = Duration::from_millis(config.database.acquire_timeout_ms.max(100));
+    opts.schema = config.database.schema.clone();
     let r = &config.resilience;
     opts.statement_timeout =
         (r.db_statement_timeout_ms > 0).then(|| Duration::from_millis(r.db_statement_timeout_ms));
@@ -104,7 +108,7 @@ pub async fn open_store_waiting(config: &Config) -> anyhow::Result<Store> {
     loop {
         let attempt = async {
             let store = open_store(config).await?;
-            if config.migrate_on_start {
+            if config.database.migrate_on_start {
                 store.migrate().await.context("database migration failed")?;
             } else {
                 let pending = store.pending_migrations().await?;
@@ -146,21 +150,21 @@ fn worth_waiting(e: &anyhow::Error) -> bool {
 
 /// The server secret: BETTER_AUTH_SECRET, or in development one generated once and kept in DATA_DIR.
 pub fn resolve_secret(config: &Config) -> anyhow::Result<String> {
-    if let Some(s) = &config.better_auth_secret {
-        return Ok(s.expose().to_owned());
+    if let Some(s) = &config.auth.secret {
+        return Ok(s.expose_secret().to_owned());
     }
     if config.is_production() {
         anyhow::bail!("APP_ENV=production requires BETTER_AUTH_SECRET");
     }
-    let path = config.data_dir.join("auth-secret");
+    let path = config.database.data_dir.join("auth-secret");
     if let Ok(existing) = std::fs::read_to_string(&path) {
         let existing = existing.trim().to_owned();
         if existing.len() >= 32 {
             return Ok(existing);
         }
     }
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.database.data_dir)
+        .with_context(|| format!("cannot create {}", config.database.data_dir.display()))?;
     let secret = hex::encode(rand::random::<[u8; 32]>());
     write_private_file(&path, &secret)
         .with_context(|| format!("cannot write {}", path.display()))?;
@@ -260,7 +264,7 @@ pub fn router(state: AppState) -> Router {
             state.auth.clone(),
             auth::csrf::guard,
         ))
-        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(DefaultBodyLimit::max(state.config.server.max_body_bytes))
         .layer(axum::middleware::from_fn(metrics::track));
     let request_id = HeaderName::from_static("x-request-id");
     app.layer(SetResponseHeaderLayer::if_not_present(
@@ -311,6 +315,7 @@ pub async fn serve_router_with(
 /// METRICS_BIND, when set (not blank): /metrics is served there and not on the main address.
 pub fn metrics_bind(config: &Config) -> Option<&str> {
     config
+        .server
         .metrics_bind
         .as_deref()
         .map(str::trim)
@@ -380,7 +385,7 @@ pub async fn run(
     let assistant = if model == "local" {
         "the offline planner (no LLM configured)".to_owned()
     } else {
-        format!("model {model} at {}", state.config.openai_base_url)
+        format!("model {model} at {}", state.config.llm.base_url)
     };
     tracing::info!(
         url = %url,

@@ -128,7 +128,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let mut config = StreamableHttpServerConfig::default();
     config.legacy_session_mode = false;
     config.json_response = true;
-    config.max_request_body_bytes = state.config.max_body_bytes.max(16 * 1024);
+    config.max_request_body_bytes = state.config.server.max_body_bytes.max(16 * 1024);
     config = if allowed.iter().any(|h| h == "*") {
         config.disable_allowed_hosts()
     } else {
@@ -140,10 +140,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         Arc::new(NeverSessionManager::default()),
         config,
     );
-    let mut origins = csrf::trusted_origins(&state.config.public_url, &state.config.cors_origins);
+    let mut origins = csrf::trusted_origins(
+        state.config.server.public_url.as_str(),
+        &state.config.server.cors_origins,
+    );
     origins.extend(csrf::trusted_origins(
         &oauth::configured_resource(&state.config),
-        &state.config.mcp_allowed_origins,
+        &state.config.mcp.allowed_origins,
     ));
     let origins = Arc::new(origins);
     let g = Guard {
@@ -196,7 +199,7 @@ pub fn mcp_only_router(state: AppState) -> Router {
 pub async fn run_stdio(config: Config, email: &str) -> anyhow::Result<()> {
     config.validate().map_err(anyhow::Error::msg)?;
     let store = crate::open_store(&config).await?;
-    if config.migrate_on_start {
+    if config.database.migrate_on_start {
         store.migrate().await.context("database migration failed")?;
     }
     let email = todobot_store::validate::email(email).map_err(anyhow::Error::msg)?;

@@ -59,7 +59,7 @@ pub async fn public_config(State(state): State<AppState>) -> Json<PublicConfig> 
 
 /// The configured ChatKit domain key; empty or blank counts as unset (strict CSP, built-in UI).
 fn chatkit_domain_key(state: &AppState) -> Option<&str> {
-    let key = state.config.chatkit_domain_key.as_deref()?.trim();
+    let key = state.config.server.chatkit_domain_key.as_deref()?.trim();
     (!key.is_empty()).then_some(key)
 }
 

@@ -212,8 +212,8 @@ async fn wrong_password(db: Db) {
 
 async fn sign_in_is_rate_limited(db: Db) {
     let app = TestApp::start_with(db, |c| {
-        c.signin_max_failures_per_account = 3;
-        c.signin_max_per_client = 8;
+        c.auth.signin_max_failures_per_account = 3;
+        c.auth.signin_max_per_client = 8;
     })
     .await;
     let user = app.sign_up("Dave").await;
@@ -468,10 +468,11 @@ async fn better_auth_hs256_tokens(db: Db) {
 }
 
 async fn hs256_refused_without_configured_secret(db: Db) {
-    let app = TestApp::start_with(db, |c| c.better_auth_secret = None).await;
+    let app = TestApp::start_with(db, |c| c.auth.secret = None).await;
     let claims = json!({"sub": "someone", "exp": now() + 600});
     // even signed with the generated development secret, HS256 is only honoured when configured
-    let generated = std::fs::read_to_string(app.state.config.data_dir.join("auth-secret")).unwrap();
+    let generated =
+        std::fs::read_to_string(app.state.config.database.data_dir.join("auth-secret")).unwrap();
     for secret in [SECRET, generated.trim()] {
         let token = jsonwebtoken::encode(
             &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),

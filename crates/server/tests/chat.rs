@@ -6,7 +6,7 @@ mod common;
 use common::{Db, TestApp, TestUser};
 use reqwest::Method;
 use serde_json::{Value, json};
-use todobot_server::config::{LlmProvider, Secret};
+use todobot_server::config::{LlmProvider, SecretString};
 use todobot_testkit::{MockLlm, Reply};
 
 async fn say(
@@ -208,12 +208,12 @@ async fn local_model_understands_the_spec_commands(db: Db) {
 fn openai_app_config(mock: &MockLlm) -> impl FnOnce(&mut todobot_server::config::Config) {
     let base = mock.base_url();
     move |c| {
-        c.llm_provider = LlmProvider::Openai;
-        c.openai_base_url = base;
-        c.openai_api_key = Some(Secret::new("test-key"));
-        c.openai_model = "mock-model".into();
-        c.llm_timeout_secs = 2;
-        c.llm_max_retries = 1;
+        c.llm.provider = LlmProvider::Openai;
+        c.llm.base_url = base.parse().expect("mock LLM url");
+        c.llm.api_key = Some(SecretString::from("test-key"));
+        c.llm.model = "mock-model".into();
+        c.llm.timeout_secs = 2;
+        c.llm.max_retries = 1;
     }
 }
 
@@ -321,7 +321,7 @@ async fn history_sent_to_the_model_is_a_bounded_window(db: Db) {
     let mock = MockLlm::start().await.expect("mock");
     let app = TestApp::start_with(db, |c| {
         openai_app_config(&mock)(c);
-        c.history_window = 6;
+        c.llm.history_window = 6;
     })
     .await;
     let u = app.sign_up("Cy").await;
@@ -600,7 +600,7 @@ async fn llm_failures_give_clear_errors_and_keep_the_message(db: Db) {
         reply.contains("No changes were made"),
         "only reads happened: {reply}"
     );
-    assert_eq!(calls.len(), app.state.config.agent_max_turns);
+    assert_eq!(calls.len(), app.state.config.llm.agent_max_turns);
 
     // the conversation stayed consistent: every user message has exactly one reply after it
     let msgs = messages(&app, &u, c).await;
@@ -620,7 +620,7 @@ async fn chat_through_a_separate_mcp_service(db: Db) {
     let mcp_url = format!("{}/mcp", mcp.base);
     let web = TestApp::start_with(db, move |c| {
         *c = mcp_config;
-        c.mcp_url = Some(mcp_url);
+        c.mcp.url = Some(mcp_url.parse().expect("mcp url"));
     })
     .await;
     let u = web.sign_up("Hal").await;

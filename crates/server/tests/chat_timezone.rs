@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use common::{Db, TestApp, TestUser};
 use reqwest::Method;
 use serde_json::{Value, json};
-use todobot_server::config::{LlmProvider, Secret};
+use todobot_server::config::{LlmProvider, SecretString};
 use todobot_testkit::{MockLlm, Reply};
 
 async fn set_zone(app: &TestApp, user: &TestUser, zone: &str) {
@@ -58,12 +58,12 @@ async fn the_models_system_prompt_carries_the_users_local_time_and_zone(db: Db) 
     let mock = MockLlm::start().await.expect("mock");
     let base = mock.base_url();
     let app = TestApp::start_with(db, move |c| {
-        c.llm_provider = LlmProvider::Openai;
-        c.openai_base_url = base;
-        c.openai_api_key = Some(Secret::new("test-key"));
-        c.openai_model = "mock-model".into();
-        c.llm_timeout_secs = 2;
-        c.llm_max_retries = 1;
+        c.llm.provider = LlmProvider::Openai;
+        c.llm.base_url = base.parse().expect("mock LLM url");
+        c.llm.api_key = Some(SecretString::from("test-key"));
+        c.llm.model = "mock-model".into();
+        c.llm.timeout_secs = 2;
+        c.llm.max_retries = 1;
     })
     .await;
     mock.set_fallback(Reply::text("Noted."));

@@ -6,7 +6,7 @@ mod common;
 
 use common::{Db, TestApp};
 use serde_json::{Value, json};
-use todobot_server::config::{LlmProvider, Secret};
+use todobot_server::config::{LlmProvider, SecretString};
 use todobot_testkit::{MockLlm, Reply};
 
 fn events(text: &str) -> Vec<Value> {
@@ -26,11 +26,11 @@ async fn model_failure_streams_an_error_and_retry_recovers(db: Db) {
     let mock = MockLlm::start().await.expect("mock");
     let base = mock.base_url();
     let app = TestApp::start_with(db, move |c| {
-        c.llm_provider = LlmProvider::Openai;
-        c.openai_base_url = base;
-        c.openai_api_key = Some(Secret::new("test-key"));
-        c.llm_max_retries = 0;
-        c.llm_timeout_secs = 5;
+        c.llm.provider = LlmProvider::Openai;
+        c.llm.base_url = base.parse().expect("mock LLM url");
+        c.llm.api_key = Some(SecretString::from("test-key"));
+        c.llm.max_retries = 0;
+        c.llm.timeout_secs = 5;
     })
     .await;
     let u = app.sign_up("Kit").await;

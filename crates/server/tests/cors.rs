@@ -16,8 +16,8 @@ const FOREIGN: &str = "https://evil.example";
 
 async fn start() -> TestApp {
     TestApp::start_with(Db::Sqlite, |c| {
-        c.cors_origins = vec![APP_ORIGIN.into()];
-        c.mcp_allowed_origins = vec![INSPECTOR.into()];
+        c.server.cors_origins = vec![APP_ORIGIN.into()];
+        c.mcp.allowed_origins = vec![INSPECTOR.into()];
     })
     .await
 }

@@ -99,9 +99,9 @@ async fn partition_gives_503_within_the_statement_timeout_then_recovers() {
     let proxy = StallingProxy::start(upstream_of(&url)).await;
     let proxied = via_proxy(&url, proxy.port);
     let app = TestApp::start_with(Db::Postgres, move |c| {
-        c.database_url = Some(todobot_server::config::Secret::new(proxied));
+        c.database.url = Some(todobot_server::config::SecretString::from(proxied));
         c.resilience.db_statement_timeout_ms = 1500;
-        c.db_acquire_timeout_ms = 1000;
+        c.database.acquire_timeout_ms = 1000;
     })
     .await;
     let user = app.sign_up("Partition").await;
@@ -168,7 +168,12 @@ async fn a_locked_sqlite_database_gives_503_within_the_busy_timeout() {
     .await;
     let user = app.sign_up("Locked").await;
     // another process holds the write lock
-    let mut opts = todobot_store::DbOptions::new(app.state.config.effective_database_url());
+    let mut opts = todobot_store::DbOptions::new(
+        todobot_server::config::ExposeSecret::expose_secret(
+            &app.state.config.effective_database_url(),
+        )
+        .to_owned(),
+    );
     opts.max_connections = 1;
     let holder = todobot_store::Store::connect(&opts).await.expect("connect");
     holder

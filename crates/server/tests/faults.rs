@@ -15,7 +15,7 @@ use std::{
 use common::{Db, TestApp};
 use reqwest::Method;
 use serde_json::json;
-use todobot_server::config::Secret;
+use todobot_server::config::SecretString;
 use todobot_testkit::TcpProxy;
 
 /// host:port of a postgres:// URL, and the URL with another authority.
@@ -53,8 +53,8 @@ async fn database_outage_fails_fast_then_recovers_without_losing_acknowledged_wr
     let proxy = TcpProxy::start(upstream).await.expect("proxy");
     let proxied = format!("{prefix}{}{path}", proxy.addr());
     let app = TestApp::start_with(Db::Postgres, move |c| {
-        c.database_url = Some(Secret::new(proxied));
-        c.db_acquire_timeout_ms = 500;
+        c.database.url = Some(SecretString::from(proxied));
+        c.database.acquire_timeout_ms = 500;
     })
     .await;
     let user = app.sign_up("Outage").await;

@@ -411,7 +411,7 @@ async fn unauthenticated_and_foreign_host_requests_are_refused(db: Db) {
 
 async fn allowed_hosts_are_configurable(db: Db) {
     let app = TestApp::start_with(db, |c| {
-        c.mcp_allowed_hosts = vec!["todo.example.com".into()]
+        c.mcp.allowed_hosts = vec!["todo.example.com".into()]
     })
     .await;
     let a = app.sign_up("Ann").await;

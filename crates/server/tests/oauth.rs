@@ -212,7 +212,10 @@ async fn discovery(db: Db) {
     app.finish().await;
 
     // in local development the URLs follow the address the client used
-    let app = TestApp::start_with(db, |c| c.public_url = "http://localhost:8080".into()).await;
+    let app = TestApp::start_with(db, |c| {
+        c.server.public_url = "http://localhost:8080".parse().expect("url")
+    })
+    .await;
     let (_, prm) = app
         .call(
             Method::GET,
@@ -553,7 +556,7 @@ async fn authorization_request_errors(db: Db) {
 }
 
 async fn registration(db: Db) {
-    let app = TestApp::start_with(db, |c| c.signin_max_per_client = 4).await;
+    let app = TestApp::start_with(db, |c| c.auth.signin_max_per_client = 4).await;
     let post = |body: Value| {
         let req = app.client.post(app.url("/oauth/register")).json(&body);
         async move {
@@ -793,7 +796,7 @@ async fn personal_access_tokens(db: Db) {
 
 async fn origin_validation(db: Db) {
     let app = TestApp::start_with(db, |c| {
-        c.mcp_allowed_origins = vec!["https://inspector.example".into()]
+        c.mcp.allowed_origins = vec!["https://inspector.example".into()]
     })
     .await;
     let ann = app.sign_up("Ann").await;

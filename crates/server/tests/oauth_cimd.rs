@@ -224,7 +224,7 @@ async fn consent(app: &TestApp, user: &TestUser, p: &HashMap<String, String>) ->
 
 async fn the_code_flow_with_a_metadata_document(db: Db) {
     let site = ClientSite::start().await;
-    let app = TestApp::start_with(db, |c| c.oauth_cimd_allow_private = true).await;
+    let app = TestApp::start_with(db, |c| c.auth.oauth_cimd_allow_private = true).await;
     let (_, asm) = app
         .call(
             Method::GET,
@@ -334,7 +334,7 @@ async fn refused(app: &TestApp, client_id: &str, redirect: &str, why: &str) {
 
 async fn bad_documents_are_refused(db: Db) {
     let site = ClientSite::start().await;
-    let app = TestApp::start_with(db, |c| c.oauth_cimd_allow_private = true).await;
+    let app = TestApp::start_with(db, |c| c.auth.oauth_cimd_allow_private = true).await;
     refused(&app, &site.url("wrong-id.json"), REDIRECT, "client_id").await;
     refused(
         &app,
@@ -411,8 +411,8 @@ async fn private_addresses_are_refused_by_default(db: Db) {
 
     // turned off: a URL client_id is an unknown client, and discovery says so
     let app = TestApp::start_with(db, |c| {
-        c.oauth_client_id_metadata_documents = false;
-        c.oauth_cimd_allow_private = true;
+        c.auth.oauth_client_id_metadata_documents = false;
+        c.auth.oauth_cimd_allow_private = true;
     })
     .await;
     let (_, asm) = app
@@ -431,7 +431,7 @@ async fn private_addresses_are_refused_by_default(db: Db) {
 
 async fn fetches_per_host_are_limited(db: Db) {
     let site = ClientSite::start().await;
-    let app = TestApp::start_with(db, |c| c.oauth_cimd_allow_private = true).await;
+    let app = TestApp::start_with(db, |c| c.auth.oauth_cimd_allow_private = true).await;
     // a document that may not be cached: every authorization request fetches it
     let p = params(&site.url("fresh.json"), REDIRECT);
     let limit = todobot_server::auth::oauth::cimd::MAX_FETCHES_PER_HOST as usize;

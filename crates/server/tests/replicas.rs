@@ -48,8 +48,8 @@ async fn cleanup(store: Store, schema: Option<String>) {
 
 fn config() -> Config {
     let mut c = Config::from_args(["--data-dir", "/nonexistent"]).expect("config");
-    c.better_auth_secret = Some(todobot_server::config::Secret::new(common::SECRET));
-    c.public_url = "http://todobot.test".into();
+    c.auth.secret = Some(todobot_server::config::SecretString::from(common::SECRET));
+    c.server.public_url = "http://todobot.test".parse().expect("url");
     c
 }
 

@@ -10,7 +10,7 @@ use common::{Db, TestApp, TestUser};
 use reqwest::Method;
 use serde_json::{Value, json};
 use todobot_mcp::McpClient;
-use todobot_server::config::{LlmProvider, Secret};
+use todobot_server::config::{LlmProvider, SecretString};
 use todobot_testkit::{MockLlm, Reply};
 
 /// What user A owns, as a snapshot to compare after the attacks.
@@ -238,10 +238,10 @@ async fn prompt_injection_cannot_reach_another_user(db: Db) {
     let mock = MockLlm::start().await.expect("mock");
     let base = mock.base_url();
     let app = TestApp::start_with(db, move |c| {
-        c.llm_provider = LlmProvider::Openai;
-        c.openai_base_url = base;
-        c.openai_api_key = Some(Secret::new("test-key"));
-        c.llm_timeout_secs = 5;
+        c.llm.provider = LlmProvider::Openai;
+        c.llm.base_url = base.parse().expect("mock LLM url");
+        c.llm.api_key = Some(SecretString::from("test-key"));
+        c.llm.timeout_secs = 5;
     })
     .await;
     let a = app.sign_up("Alice").await;

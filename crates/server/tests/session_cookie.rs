@@ -47,7 +47,7 @@ async fn new_session(app: &TestApp, user: &TestUser) -> String {
 
 async fn cookie_sign_out_needs_a_trusted_origin(db: Db) {
     let app = TestApp::start_with(db, |c| {
-        c.cors_origins = vec!["https://front.example/".into()];
+        c.server.cors_origins = vec!["https://front.example/".into()];
     })
     .await;
     let user = app.sign_up("Carol").await;
@@ -312,7 +312,10 @@ async fn cookie_is_secure_on_https_and_renewed(db: Db) {
     app.finish().await;
 
     // https: Secure on every cookie, set and cleared
-    let app = TestApp::start_with(db, |c| c.public_url = "https://todo.example.com".into()).await;
+    let app = TestApp::start_with(db, |c| {
+        c.server.public_url = "https://todo.example.com".parse().expect("url")
+    })
+    .await;
     let res = app
         .client
         .post(app.url("/api/auth/sign-up/email"))

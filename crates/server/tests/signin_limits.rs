@@ -10,12 +10,12 @@ use serde_json::json;
 
 async fn behind_proxy(db: Db, global: i64) -> TestApp {
     TestApp::start_with(db, move |c| {
-        c.trust_proxy_headers = true;
+        c.server.trust_proxy_headers = true;
         c.resilience.trusted_proxy_hops = 1;
-        c.signin_max_failures_per_account = 5;
-        c.signin_max_per_client = 100;
+        c.auth.signin_max_failures_per_account = 5;
+        c.auth.signin_max_per_client = 100;
         // a fixed window that cannot roll over during the test
-        c.signin_window_secs = 1_000_000_000;
+        c.auth.signin_window_secs = 1_000_000_000;
         c.resilience.signin_max_failures_per_account_global = global;
     })
     .await

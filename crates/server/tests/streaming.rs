@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::{Db, TestApp, TestUser};
 use reqwest::Method;
 use serde_json::{Value, json};
-use todobot_server::config::{LlmProvider, Secret};
+use todobot_server::config::{LlmProvider, SecretString};
 use todobot_testkit::{MockLlm, Reply};
 
 /// Ten words, one chunk each, 300 ms apart: the model takes about 3.5 s to finish.
@@ -20,12 +20,12 @@ const CHUNK_DELAY: Duration = Duration::from_millis(300);
 fn openai(mock: &MockLlm) -> impl FnOnce(&mut todobot_server::config::Config) {
     let base = mock.base_url();
     move |c| {
-        c.llm_provider = LlmProvider::Openai;
-        c.openai_base_url = base;
-        c.openai_api_key = Some(Secret::new("test-key"));
-        c.openai_model = "mock-model".into();
-        c.llm_timeout_secs = 20;
-        c.llm_max_retries = 0;
+        c.llm.provider = LlmProvider::Openai;
+        c.llm.base_url = base.parse().expect("mock LLM url");
+        c.llm.api_key = Some(SecretString::from("test-key"));
+        c.llm.model = "mock-model".into();
+        c.llm.timeout_secs = 20;
+        c.llm.max_retries = 0;
     }
 }
 

@@ -5,7 +5,7 @@ mod common;
 
 use common::{Db, TestApp, TestUser};
 use serde_json::Value;
-use todobot_server::config::{LlmProvider, Secret};
+use todobot_server::config::{LlmProvider, SecretString};
 use todobot_testkit::audio::{AudioReply, MockTranscriber};
 
 /// A few bytes that stand for a recording (the server passes them through unread).
@@ -14,10 +14,10 @@ const AUDIO: &[u8] = b"\x1aE\xdf\xa3 fake webm recording \x00\x01\x02";
 async fn app_with(mock: &MockTranscriber, max_bytes: usize) -> TestApp {
     let base = mock.base_url();
     TestApp::start_with(Db::Sqlite, move |c| {
-        c.llm_provider = LlmProvider::Openai;
-        c.openai_api_key = Some(Secret::new("sk-test-transcribe"));
-        c.openai_base_url = base;
-        c.transcribe_max_bytes = max_bytes;
+        c.llm.provider = LlmProvider::Openai;
+        c.llm.api_key = Some(SecretString::from("sk-test-transcribe"));
+        c.llm.base_url = base.parse().expect("mock LLM url");
+        c.llm.transcribe_max_bytes = max_bytes;
     })
     .await
 }

@@ -9,19 +9,19 @@ use std::time::{Duration, Instant};
 use common::{Db, TestApp, TestUser};
 use reqwest::Method;
 use serde_json::{Value, json};
-use todobot_server::config::{LlmProvider, Secret};
+use todobot_server::config::{LlmProvider, SecretString};
 use todobot_store::MessageOrder;
 use todobot_testkit::{MockLlm, Reply};
 
 fn openai(mock: &MockLlm, lease_secs: u64) -> impl FnOnce(&mut todobot_server::config::Config) {
     let base = mock.base_url();
     move |c| {
-        c.llm_provider = LlmProvider::Openai;
-        c.openai_base_url = base;
-        c.openai_api_key = Some(Secret::new("test-key"));
-        c.openai_model = "mock-model".into();
-        c.llm_timeout_secs = 10;
-        c.llm_max_retries = 0;
+        c.llm.provider = LlmProvider::Openai;
+        c.llm.base_url = base.parse().expect("mock LLM url");
+        c.llm.api_key = Some(SecretString::from("test-key"));
+        c.llm.model = "mock-model".into();
+        c.llm.timeout_secs = 10;
+        c.llm.max_retries = 0;
         c.resilience.turn_lease_secs = lease_secs;
     }
 }

@@ -29,7 +29,7 @@ async fn public_key(app: &TestApp) -> Value {
 async fn empty_chatkit_key_keeps_the_strict_policy() {
     for key in [None, Some(""), Some("   ")] {
         let app = TestApp::start_with(Db::Sqlite, |c| {
-            c.chatkit_domain_key = key.map(str::to_owned)
+            c.server.chatkit_domain_key = key.map(str::to_owned)
         })
         .await;
         for path in ["/", "/index.html", "/some/client/route"] {
@@ -45,7 +45,7 @@ async fn empty_chatkit_key_keeps_the_strict_policy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chatkit_key_allows_the_openai_component() {
     let app = TestApp::start_with(Db::Sqlite, |c| {
-        c.chatkit_domain_key = Some("domain_pk_test".into())
+        c.server.chatkit_domain_key = Some("domain_pk_test".into())
     })
     .await;
     let csp = page_csp(&app, "/").await;

@@ -8,7 +8,7 @@ use rmcp::{
     transport::{ConfigureCommandExt, TokioChildProcess},
 };
 use serde_json::{Value, json};
-use todobot_server::config::{Config, Secret};
+use todobot_server::config::{Config, SecretString};
 use todobot_store::{NewUser, Store};
 
 const SECRET: &str = "stdio-test-secret-0123456789-abcdefghijklmnop";
@@ -29,7 +29,7 @@ async fn setup(postgres: bool) -> Env {
         ("RUST_LOG", "warn".to_owned()),
     ];
     let mut config = Config::from_args(["--data-dir", dir.to_str().unwrap()]).unwrap();
-    config.better_auth_secret = Some(Secret::new(SECRET));
+    config.auth.secret = Some(SecretString::from(SECRET));
     let mut schema = None;
     if postgres {
         let url = std::env::var("TEST_DATABASE_URL")
@@ -41,13 +41,13 @@ async fn setup(postgres: bool) -> Env {
             chrono::Utc::now().timestamp(),
             uuid::Uuid::new_v4().simple()
         );
-        config.database_url = Some(Secret::new(url.clone()));
-        config.database_schema = Some(name.clone());
+        config.database.url = Some(SecretString::from(url.clone()));
+        config.database.schema = Some(name.clone());
         vars.push(("DATABASE_URL", url));
         vars.push(("DATABASE_SCHEMA", name.clone()));
         schema = Some(name);
     } else {
-        config.database_url = None;
+        config.database.url = None;
     }
     let state = todobot_server::build_state(config).await.unwrap();
     Env {

@@ -2,6 +2,7 @@
 //! body. The audio goes to the OpenAI-compatible API's `/audio/transcriptions` route and only the text
 //! comes back; nothing of the recording is stored or logged.
 
+use crate::config::ExposeSecret;
 use std::{sync::OnceLock, time::Duration};
 
 use axum::{
@@ -56,13 +57,13 @@ pub struct Transcript {
 /// Whether this server can transcribe audio (an OpenAI-compatible API and a transcription model).
 pub fn available(config: &Config) -> bool {
     config.resolved_llm_provider() == LlmProvider::Openai
-        && !config.transcribe_model.trim().is_empty()
+        && !config.llm.transcribe_model.trim().is_empty()
 }
 
 pub fn router(config: &Config) -> Router<AppState> {
     Router::new().route(
         "/api/{user_id}/transcriptions",
-        post(transcribe).layer(DefaultBodyLimit::max(config.transcribe_max_bytes)),
+        post(transcribe).layer(DefaultBodyLimit::max(config.llm.transcribe_max_bytes)),
     )
 }
 
@@ -143,7 +144,7 @@ pub async fn transcribe(
             "AUDIO_TOO_LARGE",
             format!(
                 "The recording is larger than {} bytes.",
-                state.config.transcribe_max_bytes
+                state.config.llm.transcribe_max_bytes
             ),
         )
     })?;
@@ -183,21 +184,21 @@ async fn call_api(
 ) -> ApiResult<String> {
     let url = format!(
         "{}/audio/transcriptions",
-        config.openai_base_url.trim_end_matches('/')
+        crate::config::trimmed(&config.llm.base_url)
     );
     let part = reqwest::multipart::Part::stream_with_length(audio.clone(), audio.len() as u64)
         .file_name(format!("speech.{ext}"));
     let mut form = reqwest::multipart::Form::new()
         .part("file", part)
-        .text("model", config.transcribe_model.trim().to_owned())
+        .text("model", config.llm.transcribe_model.trim().to_owned())
         .text("response_format", "json");
     if let Some(l) = language {
         form = form.text("language", l);
     }
-    let client = http_client(Duration::from_secs(config.llm_timeout_secs))?;
+    let client = http_client(Duration::from_secs(config.llm.timeout_secs))?;
     let mut req = client.post(&url).multipart(form);
-    if let Some(key) = &config.openai_api_key {
-        req = req.bearer_auth(key.expose());
+    if let Some(key) = &config.llm.api_key {
+        req = req.bearer_auth(key.expose_secret());
     }
     let res = req.send().await.map_err(|e| {
         tracing::warn!(error = %e, "transcription request failed");

@@ -10,6 +10,7 @@ pub mod password_policy;
 pub mod routes;
 mod token_cache;
 
+use crate::config::ExposeSecret;
 use std::{sync::Arc, time::Duration};
 
 use axum::{
@@ -147,10 +148,11 @@ impl AuthService {
     ) -> Result<Self, todobot_store::StoreError> {
         jwt_crypto::install();
         let keys = keys::Keys::load(store.clone(), secret, may_generate_keys).await?;
-        let issuer = config.public_url.trim_end_matches('/').to_owned();
+        let issuer = crate::config::trimmed(&config.server.public_url).to_owned();
         let mut trusted_hs_issuers = vec![issuer.clone()];
         trusted_hs_issuers.extend(
             config
+                .auth
                 .trusted_issuers
                 .iter()
                 .map(|s| s.trim().trim_end_matches('/').to_owned())
@@ -161,24 +163,28 @@ impl AuthService {
             keys,
             // only an explicitly configured secret is accepted for HS256, never the generated one
             hs256: config
-                .better_auth_secret
+                .auth
+                .secret
                 .as_ref()
-                .map(|s| DecodingKey::from_secret(s.expose().as_bytes())),
+                .map(|s| DecodingKey::from_secret(s.expose_secret().as_bytes())),
             issuer,
             trusted_hs_issuers,
             access_ttl: config.access_token_ttl(),
             session_ttl: config.session_ttl(),
-            cookie_secure: config.public_url.starts_with("https://"),
-            trusted_origins: csrf::trusted_origins(&config.public_url, &config.cors_origins),
+            cookie_secure: config.server.public_url.scheme() == "https",
+            trusted_origins: csrf::trusted_origins(
+                config.server.public_url.as_str(),
+                &config.server.cors_origins,
+            ),
             limits: SigninLimits {
-                max_per_client: config.signin_max_per_client,
-                max_failures_per_account: config.signin_max_failures_per_account,
+                max_per_client: config.auth.signin_max_per_client,
+                max_failures_per_account: config.auth.signin_max_failures_per_account,
                 max_failures_per_account_global: config
                     .resilience
                     .signin_max_failures_per_account_global,
-                window_secs: config.signin_window_secs.max(1),
+                window_secs: config.auth.signin_window_secs.max(1),
             },
-            trust_proxy_headers: config.trust_proxy_headers,
+            trust_proxy_headers: config.server.trust_proxy_headers,
             trusted_proxy_hops: config.resilience.trusted_proxy_hops.max(1),
             verified: TokenCache::new(TOKEN_CACHE_CAPACITY),
             cimd: oauth::cimd::Cache::default(),

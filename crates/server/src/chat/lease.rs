@@ -23,8 +23,8 @@ pub fn lease_length(state: &AppState) -> Duration {
 /// The longest a turn waits for the turns ahead of it before giving up with 409.
 fn max_wait(state: &AppState) -> Duration {
     let c = &state.config;
-    let per_request = c.llm_timeout_secs.max(1) * (u64::from(c.llm_max_retries) + 1);
-    Duration::from_secs((per_request * c.agent_max_turns.max(1) as u64 + 30).min(120))
+    let per_request = c.llm.timeout_secs.max(1) * (u64::from(c.llm.max_retries) + 1);
+    Duration::from_secs((per_request * c.llm.agent_max_turns.max(1) as u64 + 30).min(120))
 }
 
 fn until(lease: Duration) -> chrono::DateTime<chrono::Utc> {

@@ -5,6 +5,7 @@
 use clap::Args;
 
 #[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Resilience")]
 pub struct Resilience {
     /// Lease of a running chat turn on its conversation, seconds. The turn renews it every third of
     /// this while it runs; after a crash the conversation is free again within this long.

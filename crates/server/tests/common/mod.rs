@@ -121,22 +121,22 @@ impl TestApp {
         std::fs::create_dir_all(&dir).expect("temp dir");
         let mut config = Config::from_args(["--data-dir", dir.to_str().expect("utf8 path")])
             .expect("default config");
-        config.better_auth_secret = Some(todobot_server::config::Secret::new(SECRET));
-        config.public_url = "http://todobot.test".into();
-        config.openai_api_key = None;
-        config.llm_provider = todobot_server::config::LlmProvider::Local;
-        config.mcp_url = None;
-        config.cors_origins = vec![];
-        config.trust_proxy_headers = false;
+        config.auth.secret = Some(todobot_server::config::SecretString::from(SECRET));
+        config.server.public_url = "http://todobot.test".parse().expect("url");
+        config.llm.api_key = None;
+        config.llm.provider = todobot_server::config::LlmProvider::Local;
+        config.mcp.url = None;
+        config.server.cors_origins = vec![];
+        config.server.trust_proxy_headers = false;
         let mut schema = None;
         match db {
-            Db::Sqlite => config.database_url = None,
+            Db::Sqlite => config.database.url = None,
             Db::Postgres => {
                 let url = require_pg();
                 drop_stale_schemas(&url).await;
                 let name = unique("todobot_test");
-                config.database_url = Some(todobot_server::config::Secret::new(url));
-                config.database_schema = Some(name.clone());
+                config.database.url = Some(todobot_server::config::SecretString::from(url));
+                config.database.schema = Some(name.clone());
                 schema = Some(name);
             }
         }
@@ -183,7 +183,7 @@ impl TestApp {
     pub async fn restart(mut self) -> TestApp {
         self.stop_server().await;
         let mut config = (*self.state.config).clone();
-        config.migrate_on_start = true;
+        config.database.migrate_on_start = true;
         let dir = std::mem::take(&mut self.dir);
         let schema = self.schema.take();
         let db = self.db;
@@ -195,14 +195,12 @@ impl TestApp {
     /// leaves the database to this one.
     pub async fn replica(&self) -> TestApp {
         let mut config = (*self.state.config).clone();
-        config.migrate_on_start = false;
+        config.database.migrate_on_start = false;
         let dir = std::env::temp_dir().join(unique("todobot-replica"));
         std::fs::create_dir_all(&dir).expect("temp dir");
         if self.db == Db::Sqlite {
             // same SQLite file as the first server
-            config.database_url = Some(todobot_server::config::Secret::new(
-                self.state.config.effective_database_url(),
-            ));
+            config.database.url = Some(self.state.config.effective_database_url());
         }
         Self::start_config(self.db, config, dir, None).await
     }

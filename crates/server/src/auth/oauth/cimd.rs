@@ -370,10 +370,10 @@ async fn limit_fetches(state: &AppState, url: &Url) -> Result<(), OAuthError> {
 /// The client a URL `client_id` names: from the cache, else fetched, validated and recorded.
 /// `Ok(None)` when documents are turned off (OAUTH_CLIENT_ID_METADATA_DOCUMENTS=false).
 pub async fn resolve(state: &AppState, url: &str) -> Result<Option<Arc<OauthClient>>, OAuthError> {
-    if !state.config.oauth_client_id_metadata_documents {
+    if !state.config.auth.oauth_client_id_metadata_documents {
         return Ok(None);
     }
-    let allow_private = state.config.oauth_cimd_allow_private;
+    let allow_private = state.config.auth.oauth_cimd_allow_private;
     let parsed = check_url(url, allow_private)?;
     if let Some(client) = state.auth.cimd.get(url) {
         return Ok(Some(client));

@@ -70,7 +70,7 @@ pub async fn authorization_server(State(state): State<AppState>, headers: Header
         "revocation_endpoint_auth_methods_supported": ["none"],
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,
-        "client_id_metadata_document_supported": state.config.oauth_client_id_metadata_documents,
+        "client_id_metadata_document_supported": state.config.auth.oauth_client_id_metadata_documents,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["EdDSA"],
     }))

@@ -125,7 +125,7 @@ fn is_loopback_host(host: &str) -> bool {
 /// loopback host and so does the request) where the request's own `Host` is used, so a client
 /// reaching `http://127.0.0.1:PORT` is told about URLs it can reach.
 pub fn public_base(config: &Config, headers: &HeaderMap) -> String {
-    let configured = config.public_url.trim_end_matches('/').to_owned();
+    let configured = crate::config::trimmed(&config.server.public_url).to_owned();
     let configured_loopback =
         crate::config::url_host(&configured).is_some_and(|h| is_loopback_host(&h));
     let host = headers
@@ -153,24 +153,15 @@ pub fn issuer_for(config: &Config, headers: &HeaderMap) -> String {
 
 /// The configured canonical URL of the MCP resource: MCP_PUBLIC_URL, else BETTER_AUTH_URL + /mcp.
 pub fn configured_resource(config: &Config) -> String {
-    match config
-        .mcp_public_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(url) => url.trim_end_matches('/').to_owned(),
-        None => format!("{}/mcp", config.public_url.trim_end_matches('/')),
+    match config.mcp.public_url() {
+        Some(url) => crate::config::trimmed(url).to_owned(),
+        None => format!("{}/mcp", crate::config::trimmed(&config.server.public_url)),
     }
 }
 
 /// The MCP resource URL as a request addressed it (see [`public_base`]).
 pub fn resource_for(config: &Config, headers: &HeaderMap) -> String {
-    if config
-        .mcp_public_url
-        .as_deref()
-        .is_some_and(|s| !s.trim().is_empty())
-    {
+    if config.mcp.public_url().is_some() {
         return configured_resource(config);
     }
     format!("{}/mcp", public_base(config, headers))
@@ -262,16 +253,18 @@ mod tests {
         let mut config = Config::from_args(Vec::<String>::new()).expect("config");
         let mut headers = HeaderMap::new();
         headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:9999"));
-        config.public_url = "http://localhost:8080".into();
+        config.server.public_url = "http://localhost:8080".parse().expect("url");
         assert_eq!(public_base(&config, &headers), "http://127.0.0.1:9999");
         assert_eq!(resource_for(&config, &headers), "http://127.0.0.1:9999/mcp");
         headers.insert(header::HOST, HeaderValue::from_static("evil.example"));
         assert_eq!(public_base(&config, &headers), "http://localhost:8080");
-        config.public_url = "https://todo.example.com/".into();
+        config.server.public_url = "https://todo.example.com/".parse().expect("url");
         headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:9999"));
         assert_eq!(public_base(&config, &headers), "https://todo.example.com");
         assert_eq!(configured_resource(&config), "https://todo.example.com/mcp");
-        config.mcp_public_url = Some("https://mcp.example.com/mcp".into());
+        config.mcp.public_url = Some(crate::config::OptionalUrl::from(
+            crate::config::Url::parse("https://mcp.example.com/mcp").expect("url"),
+        ));
         assert_eq!(
             resource_for(&config, &headers),
             "https://mcp.example.com/mcp"

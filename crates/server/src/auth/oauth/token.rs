@@ -174,7 +174,7 @@ async fn issue(
         ttl,
     )?;
     let refresh = format!("{REFRESH_PREFIX}{}", random_secret());
-    let refresh_ttl = Duration::from_secs(state.config.oauth_refresh_token_ttl_secs.max(60));
+    let refresh_ttl = Duration::from_secs(state.config.auth.oauth_refresh_token_ttl_secs.max(60));
     let expires = todobot_store::now()
         + chrono::Duration::from_std(refresh_ttl).unwrap_or(chrono::Duration::days(30));
     state
