@@ -260,6 +260,7 @@ fn word_pieces(text: &str) -> Vec<String> {
 }
 
 /// Calls a tool, reporting progress, and records the call. Transport failures become `Err`.
+#[tracing::instrument(name = "agent.tool_call", skip_all, fields(tool = name))]
 pub(crate) async fn call_tool<T: Tools>(
     tools: &T,
     id: String,
@@ -274,6 +275,7 @@ pub(crate) async fn call_tool<T: Tools>(
         });
     }
     let outcome = tools.call(name, arguments.clone()).await?;
+    tracing::info!(is_error = outcome.is_error, "tool call");
     let result = if outcome.is_error {
         serde_json::json!({ "error": outcome.text })
     } else {

@@ -270,6 +270,7 @@ impl TodoTools {
                 .map(|u| u.0.clone())
                 .ok_or_else(|| ErrorData::invalid_request("Not authenticated.", None))?,
         };
+        tracing::Span::current().record("user_id", user.as_str());
         if let Some(claimed) = claimed.map(str::trim).filter(|c| !c.is_empty())
             && claimed != user
         {
@@ -286,6 +287,7 @@ impl TodoTools {
         input_schema = input_schema::<AddTaskParams>(),
         output_schema = schema_for_output::<TaskActionResult>()
     )]
+    #[tracing::instrument(name = "mcp.tool", skip_all, fields(tool = "add_task", user_id = tracing::field::Empty))]
     pub async fn add_task(
         &self,
         Parameters(p): Parameters<AddTaskParams>,
@@ -333,6 +335,7 @@ impl TodoTools {
         input_schema = input_schema::<ListTasksParams>(),
         output_schema = schema_for_output::<TaskList>()
     )]
+    #[tracing::instrument(name = "mcp.tool", skip_all, fields(tool = "list_tasks", user_id = tracing::field::Empty))]
     pub async fn list_tasks(
         &self,
         Parameters(p): Parameters<ListTasksParams>,
@@ -387,6 +390,7 @@ impl TodoTools {
         input_schema = input_schema::<CompleteTaskParams>(),
         output_schema = schema_for_output::<TaskActionResult>()
     )]
+    #[tracing::instrument(name = "mcp.tool", skip_all, fields(tool = "complete_task", user_id = tracing::field::Empty))]
     pub async fn complete_task(
         &self,
         Parameters(p): Parameters<CompleteTaskParams>,
@@ -437,6 +441,7 @@ impl TodoTools {
         input_schema = input_schema::<DeleteTaskParams>(),
         output_schema = schema_for_output::<TaskActionResult>()
     )]
+    #[tracing::instrument(name = "mcp.tool", skip_all, fields(tool = "delete_task", user_id = tracing::field::Empty))]
     pub async fn delete_task(
         &self,
         Parameters(p): Parameters<DeleteTaskParams>,
@@ -467,6 +472,7 @@ impl TodoTools {
         input_schema = input_schema::<UpdateTaskParams>(),
         output_schema = schema_for_output::<TaskActionResult>()
     )]
+    #[tracing::instrument(name = "mcp.tool", skip_all, fields(tool = "update_task", user_id = tracing::field::Empty))]
     pub async fn update_task(
         &self,
         Parameters(p): Parameters<UpdateTaskParams>,

@@ -182,6 +182,9 @@ pub struct TurnStarted {
 
 /// Runs one turn in `conversation` (which must be the user's). A caller that streams passes
 /// `started`: it learns the reply's id before the model answers.
+/// Traced as `chat.turn` with the user and conversation: every agent step and tool call of the turn
+/// is logged inside it.
+#[tracing::instrument(name = "chat.turn", skip_all, fields(user_id = %user.id, conversation_id = conversation.id))]
 pub async fn run_turn(
     state: &AppState,
     agent: &Arc<Agent>,
@@ -254,6 +257,7 @@ type Outcome = (
     Option<FailureKind>,
 );
 
+#[tracing::instrument(name = "agent.run", skip_all, fields(user_id = %user.id, conversation_id = cid, model = agent.model_name()))]
 async fn run_agent(
     state: &AppState,
     agent: &Arc<Agent>,

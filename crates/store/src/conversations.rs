@@ -32,6 +32,7 @@ pub enum MessageOrder {
 }
 
 impl Store {
+    #[tracing::instrument(name = "store.create_conversation", level = "debug", skip_all, fields(user_id = %user_id))]
     pub async fn create_conversation(
         &self,
         user_id: &str,
@@ -61,6 +62,7 @@ impl Store {
         })
     }
 
+    #[tracing::instrument(name = "store.get_conversation", level = "debug", skip_all, fields(user_id = %user_id, conversation_id = id))]
     pub async fn get_conversation(
         &self,
         user_id: &str,
@@ -75,6 +77,7 @@ impl Store {
 
     /// The user's conversations by creation order, starting after the conversation `after`
     /// (exclusive) when given. Returns at most `limit` rows.
+    #[tracing::instrument(name = "store.list_conversations", level = "debug", skip_all, fields(user_id = %user_id))]
     pub async fn list_conversations(
         &self,
         user_id: &str,
@@ -96,6 +99,7 @@ impl Store {
         Ok(q.limit(limit).all(&self.db).await?)
     }
 
+    #[tracing::instrument(name = "store.rename_conversation", level = "debug", skip_all, fields(user_id = %user_id, conversation_id = id))]
     pub async fn rename_conversation(
         &self,
         user_id: &str,
@@ -115,6 +119,7 @@ impl Store {
     }
 
     /// Deletes a conversation and its messages; true when it existed.
+    #[tracing::instrument(name = "store.delete_conversation", level = "debug", skip_all, fields(user_id = %user_id, conversation_id = id))]
     pub async fn delete_conversation(&self, user_id: &str, id: i64) -> Result<bool, StoreError> {
         let txn = self.db.begin().await?;
         turn_queue::Entity::delete_many()
@@ -138,6 +143,7 @@ impl Store {
 
     /// Appends a message and bumps the conversation's `updated_at`. `Ok(None)` when the user has no
     /// such conversation (nothing is written then).
+    #[tracing::instrument(name = "store.append_message", level = "debug", skip_all, fields(user_id = %user_id, conversation_id = conversation_id))]
     pub async fn append_message(
         &self,
         user_id: &str,
@@ -174,6 +180,7 @@ impl Store {
 
     /// The newest `limit` messages of a conversation, returned oldest first. Reads only `limit` rows
     /// through the (conversation_id, id) index, whatever the conversation's length.
+    #[tracing::instrument(name = "store.recent_messages", level = "debug", skip_all, fields(user_id = %user_id, conversation_id = conversation_id))]
     pub async fn recent_messages(
         &self,
         user_id: &str,
@@ -192,6 +199,7 @@ impl Store {
     }
 
     /// A page of a conversation's messages after message `after` (exclusive) in the given order.
+    #[tracing::instrument(name = "store.list_messages", level = "debug", skip_all, fields(user_id = %user_id, conversation_id = conversation_id))]
     pub async fn list_messages(
         &self,
         user_id: &str,
@@ -216,6 +224,7 @@ impl Store {
         Ok(q.limit(limit).all(&self.db).await?)
     }
 
+    #[tracing::instrument(name = "store.get_message", level = "debug", skip_all, fields(user_id = %user_id, conversation_id = conversation_id))]
     pub async fn get_message(
         &self,
         user_id: &str,
@@ -231,6 +240,7 @@ impl Store {
     }
 
     /// Deletes the messages that come after message `after_id` (used to regenerate a reply).
+    #[tracing::instrument(name = "store.delete_messages_after", level = "debug", skip_all, fields(user_id = %user_id, conversation_id = conversation_id))]
     pub async fn delete_messages_after(
         &self,
         user_id: &str,
@@ -247,6 +257,7 @@ impl Store {
     }
 
     /// Replaces a message's content (a widget whose state changed). True when it existed.
+    #[tracing::instrument(name = "store.update_message_content", level = "debug", skip_all, fields(user_id = %user_id, conversation_id = conversation_id))]
     pub async fn update_message_content(
         &self,
         user_id: &str,
@@ -267,6 +278,7 @@ impl Store {
     /// Writes the final content, tool calls and status of a message reserved earlier (a reply that
     /// was streamed while it was written) and bumps the conversation's `updated_at`. `Ok(None)` when
     /// the user has no such message (the conversation was deleted meanwhile).
+    #[tracing::instrument(name = "store.complete_message", level = "debug", skip_all, fields(user_id = %user_id, conversation_id = conversation_id))]
     pub async fn complete_message(
         &self,
         user_id: &str,
@@ -327,6 +339,7 @@ impl Store {
     }
 
     /// Records `positive`/`negative` feedback on the given messages of a conversation.
+    #[tracing::instrument(name = "store.set_message_feedback", level = "debug", skip_all, fields(user_id = %user_id, conversation_id = conversation_id))]
     pub async fn set_message_feedback(
         &self,
         user_id: &str,

@@ -156,6 +156,7 @@ fn like_literal(s: &str) -> String {
 
 impl Store {
     /// Creates a task with the next number of this user (see [`Store::create_task_with`]).
+    #[tracing::instrument(name = "store.create_task", level = "debug", skip_all, fields(user_id = %user_id))]
     pub async fn create_task(
         &self,
         user_id: &str,
@@ -172,6 +173,7 @@ impl Store {
     /// task is inserted: concurrent creates of one user queue only for the counter bump, not for each
     /// other's insert and commit. Numbers are never handed out twice; an insert that fails after the
     /// bump (e.g. the user was deleted meanwhile) leaves a gap.
+    #[tracing::instrument(name = "store.create_task_with", level = "debug", skip_all, fields(user_id = %user_id))]
     pub async fn create_task_with(
         &self,
         user_id: &str,
@@ -239,6 +241,7 @@ impl Store {
     }
 
     /// The user's tasks in id order.
+    #[tracing::instrument(name = "store.list_tasks", level = "debug", skip_all, fields(user_id = %user_id))]
     pub async fn list_tasks(
         &self,
         user_id: &str,
@@ -256,6 +259,7 @@ impl Store {
     }
 
     /// The user's tasks matching `query`, in its order (ties broken by task number: stable paging).
+    #[tracing::instrument(name = "store.query_tasks", level = "debug", skip_all, fields(user_id = %user_id))]
     pub async fn query_tasks(
         &self,
         user_id: &str,
@@ -331,6 +335,7 @@ impl Store {
             .await?)
     }
 
+    #[tracing::instrument(name = "store.get_task", level = "debug", skip_all, fields(user_id = %user_id, task_id = id))]
     pub async fn get_task(&self, user_id: &str, id: i64) -> Result<Option<Task>, StoreError> {
         Ok(tasks::Entity::find_by_id((user_id.to_owned(), id))
             .one(&self.db)
@@ -338,6 +343,7 @@ impl Store {
     }
 
     /// Applies a validated patch; `Ok(None)` when the user has no such task.
+    #[tracing::instrument(name = "store.update_task", level = "debug", skip_all, fields(user_id = %user_id, task_id = id))]
     pub async fn update_task(
         &self,
         user_id: &str,
@@ -388,6 +394,7 @@ impl Store {
     }
 
     /// Sets `completed`, or flips it when `completed` is `None`, in one atomic statement.
+    #[tracing::instrument(name = "store.set_task_completed", level = "debug", skip_all, fields(user_id = %user_id, task_id = id))]
     pub async fn set_task_completed(
         &self,
         user_id: &str,
@@ -402,6 +409,7 @@ impl Store {
 
     /// [`Store::set_task_completed`], and when a recurring task becomes completed, its next
     /// occurrence (a new pending task, due per the rule in the user's time zone).
+    #[tracing::instrument(name = "store.complete_task", level = "debug", skip_all, fields(user_id = %user_id, task_id = id))]
     pub async fn complete_task(
         &self,
         user_id: &str,
@@ -467,6 +475,7 @@ impl Store {
     }
 
     /// Deletes a task and returns it; `Ok(None)` when the user has no such task. Ids are not reused.
+    #[tracing::instrument(name = "store.delete_task", level = "debug", skip_all, fields(user_id = %user_id, task_id = id))]
     pub async fn delete_task(&self, user_id: &str, id: i64) -> Result<Option<Task>, StoreError> {
         Ok(tasks::Entity::delete_many()
             .filter(tasks::Column::UserId.eq(user_id))

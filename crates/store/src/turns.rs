@@ -21,6 +21,7 @@ pub enum TurnSlot {
 
 impl Store {
     /// Takes a ticket (at the back of the conversation's queue) with a lease until `until`.
+    #[tracing::instrument(name = "store.enqueue_turn", level = "debug", skip_all, fields(user_id = %user_id, conversation_id = conversation_id))]
     pub async fn enqueue_turn(
         &self,
         user_id: &str,
@@ -41,6 +42,7 @@ impl Store {
 
     /// Removes the conversation's stale tickets (lease lapsed: a crashed or cut-off holder), then
     /// tells whether `ticket` is at the head of the queue.
+    #[tracing::instrument(name = "store.turn_slot", level = "debug", skip_all, fields(user_id = %user_id, conversation_id = conversation_id))]
     pub async fn turn_slot(
         &self,
         user_id: &str,

@@ -100,6 +100,7 @@ pub enum Intent {
 }
 
 /// Runs one turn of the offline planner, with the current time in UTC.
+#[tracing::instrument(name = "agent.local", skip_all)]
 pub async fn run<T: Tools>(
     tools: &T,
     history: &[HistoryMessage],

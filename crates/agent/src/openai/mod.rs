@@ -81,6 +81,7 @@ impl OpenAiModel {
     }
 
     /// One streamed model round.
+    #[tracing::instrument(name = "agent.model_round", skip_all, fields(model = %self.model))]
     async fn round(
         &self,
         turn: &Turn<'_>,
@@ -106,6 +107,7 @@ impl OpenAiModel {
         read_round(stream, turn.events).await
     }
 
+    #[tracing::instrument(name = "agent.openai", skip_all, fields(model = %self.model))]
     pub(crate) async fn run<T: Tools>(
         &self,
         tools: &T,

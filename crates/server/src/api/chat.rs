@@ -186,6 +186,7 @@ fn tool_dtos(m: &Message) -> Vec<ToolCallDto> {
         (status = 503, description = "Tasks unavailable (database or MCP service down)", body = ErrorBody),
         (status = 504, description = "The language model timed out", body = ErrorBody),
     ))]
+#[tracing::instrument(name = "api.chat", skip_all, fields(user_id = %user.id))]
 pub async fn chat(
     user: AuthUser,
     State(state): State<AppState>,
@@ -278,6 +279,7 @@ fn conversation_dto(c: todobot_store::Conversation) -> ConversationDto {
         (status = 403, description = "user_id is not you", body = ErrorBody),
         (status = 422, description = "Bad paging parameters", body = ErrorBody),
     ))]
+#[tracing::instrument(name = "api.list_conversations", skip_all, fields(user_id = %user.id))]
 pub async fn list_conversations(
     user: AuthUser,
     State(state): State<AppState>,
@@ -308,6 +310,7 @@ pub async fn list_conversations(
         (status = 403, description = "user_id is not you", body = ErrorBody),
         (status = 404, description = "You have no such conversation", body = ErrorBody),
     ))]
+#[tracing::instrument(name = "api.get_conversation", skip_all, fields(user_id = %user.id, conversation_id = id))]
 pub async fn get_conversation(
     user: AuthUser,
     State(state): State<AppState>,
@@ -331,6 +334,7 @@ pub async fn get_conversation(
         (status = 403, description = "user_id is not you", body = ErrorBody),
         (status = 404, description = "You have no such conversation", body = ErrorBody),
     ))]
+#[tracing::instrument(name = "api.delete_conversation", skip_all, fields(user_id = %user.id, conversation_id = id))]
 pub async fn delete_conversation(
     user: AuthUser,
     State(state): State<AppState>,
@@ -354,6 +358,7 @@ pub async fn delete_conversation(
         (status = 404, description = "You have no such conversation", body = ErrorBody),
         (status = 422, description = "Bad paging parameters", body = ErrorBody),
     ))]
+#[tracing::instrument(name = "api.list_messages", skip_all, fields(user_id = %user.id, conversation_id = id))]
 pub async fn list_messages(
     user: AuthUser,
     State(state): State<AppState>,

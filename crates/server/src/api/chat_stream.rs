@@ -72,6 +72,7 @@ pub fn stream_chat(
     res
 }
 
+#[tracing::instrument(name = "api.chat_stream", skip_all, fields(user_id = %user.id, conversation_id = conversation.id))]
 async fn run(
     state: AppState,
     user: AuthUser,

@@ -220,6 +220,7 @@ fn not_found() -> ApiError {
         (status = 403, description = "user_id is not you", body = ErrorBody),
         (status = 422, description = "Invalid filter, sort or paging", body = ErrorBody),
     ))]
+#[tracing::instrument(name = "api.list_tasks", skip_all, fields(user_id = %user.id))]
 pub async fn list_tasks(
     user: AuthUser,
     State(state): State<AppState>,
@@ -250,6 +251,7 @@ pub async fn list_tasks(
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Title not 1..200 characters, description over 1000", body = ErrorBody),
     ))]
+#[tracing::instrument(name = "api.create_task", skip_all, fields(user_id = %user.id))]
 pub async fn create_task(
     user: AuthUser,
     State(state): State<AppState>,
@@ -276,6 +278,7 @@ pub async fn create_task(
         (status = 403, description = "user_id is not you", body = ErrorBody),
         (status = 404, description = "You have no such task", body = ErrorBody),
     ))]
+#[tracing::instrument(name = "api.get_task", skip_all, fields(user_id = %user.id, task_id = id))]
 pub async fn get_task(
     user: AuthUser,
     State(state): State<AppState>,
@@ -304,6 +307,7 @@ pub async fn get_task(
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Invalid fields, or no field given", body = ErrorBody),
     ))]
+#[tracing::instrument(name = "api.update_task", skip_all, fields(user_id = %user.id, task_id = id))]
 pub async fn update_task(
     user: AuthUser,
     State(state): State<AppState>,
@@ -336,6 +340,7 @@ pub async fn update_task(
         (status = 403, description = "user_id is not you", body = ErrorBody),
         (status = 404, description = "You have no such task", body = ErrorBody),
     ))]
+#[tracing::instrument(name = "api.delete_task", skip_all, fields(user_id = %user.id, task_id = id))]
 pub async fn delete_task(
     user: AuthUser,
     State(state): State<AppState>,
@@ -362,6 +367,7 @@ pub async fn delete_task(
         (status = 404, description = "You have no such task", body = ErrorBody),
         (status = 422, description = "Invalid body", body = ErrorBody),
     ))]
+#[tracing::instrument(name = "api.complete_task", skip_all, fields(user_id = %user.id, task_id = id))]
 pub async fn complete_task(
     user: AuthUser,
     State(state): State<AppState>,
@@ -409,6 +415,7 @@ pub struct DueQuery {
         (status = 403, description = "user_id is not you", body = ErrorBody),
         (status = 422, description = "within_hours out of range", body = ErrorBody),
     ))]
+#[tracing::instrument(name = "api.due_tasks", skip_all, fields(user_id = %user.id))]
 pub async fn due_tasks(
     user: AuthUser,
     State(state): State<AppState>,
@@ -473,6 +480,7 @@ async fn settings_of(state: &AppState, user_id: &str) -> ApiResult<TaskSettings>
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
         (status = 403, description = "user_id is not you", body = ErrorBody),
     ))]
+#[tracing::instrument(name = "api.get_settings", skip_all, fields(user_id = %user.id))]
 pub async fn get_settings(
     user: AuthUser,
     State(state): State<AppState>,
@@ -495,6 +503,7 @@ pub async fn get_settings(
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Unknown time zone or language", body = ErrorBody),
     ))]
+#[tracing::instrument(name = "api.put_settings", skip_all, fields(user_id = %user.id))]
 pub async fn put_settings(
     user: AuthUser,
     State(state): State<AppState>,

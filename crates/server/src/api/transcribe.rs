@@ -109,6 +109,7 @@ fn extension(headers: &HeaderMap) -> Option<&'static str> {
         (status = 422, description = "Invalid language", body = ErrorBody),
         (status = 502, description = "The transcription API failed (TRANSCRIPTION_FAILED)", body = ErrorBody),
     ))]
+#[tracing::instrument(name = "api.transcribe", skip_all, fields(user_id = %user.id))]
 pub async fn transcribe(
     user: AuthUser,
     State(state): State<AppState>,

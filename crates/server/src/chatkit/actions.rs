@@ -40,6 +40,7 @@ pub fn stream_action(
     sse_response(rx)
 }
 
+#[tracing::instrument(name = "chatkit.action", skip_all, fields(user_id = %user.id, conversation_id = cid))]
 async fn run_action(
     state: &AppState,
     user: &AuthUser,

@@ -28,12 +28,14 @@ use crate::{
     error::{ApiError, ApiResult},
 };
 
+#[tracing::instrument(name = "chatkit.handle", skip_all, fields(user_id = %user.id, request = tracing::field::Empty))]
 pub async fn handle(user: AuthUser, state: AppState, body: Bytes) -> ApiResult<Response> {
     let protocol::Parsed {
         kind,
         request,
         params: raw,
     } = protocol::parse(&body)?;
+    tracing::Span::current().record("request", kind.as_str());
     match request {
         Request::ThreadsCreate { params } => {
             threads_create(state, user, params, echo_of(&raw)).await

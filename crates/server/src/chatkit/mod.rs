@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Handles one ChatKit request.
+#[tracing::instrument(name = "chatkit.chatkit", skip_all, fields(user_id = %user.id))]
 pub async fn chatkit(
     user: AuthUser,
     State(state): State<AppState>,

@@ -162,6 +162,7 @@ fn echoed_user_item(m: &Message, echo: Echo) -> Option<Value> {
     Some(item)
 }
 
+#[tracing::instrument(name = "chatkit.turn", skip_all, fields(user_id = %user.id, conversation_id = conversation.id))]
 async fn run_stream_turn(
     state: &AppState,
     user: &AuthUser,
