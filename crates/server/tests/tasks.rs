@@ -2,334 +2,249 @@
 
 mod common;
 
-use common::{Db, TestApp};
+use common::{Db, TestApp, TestUser, tasks::ErrorBody};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn task_lifecycle(db: Db) {
+/// A user with three tasks: 1 "Buy groceries" (with a description), 2 "Pay bills", 3 "Call mom".
+async fn three_tasks(db: Db) -> (TestApp, TestUser) {
     let app = TestApp::start(db).await;
     let u = app.sign_up("Ann").await;
-    let base = format!("/api/{}/tasks", u.id);
+    let tasks = app.tasks_of(&u);
+    tasks
+        .create(json!({"title": "Buy groceries", "description": "milk, eggs"}))
+        .await;
+    tasks.create(json!({"title": "Pay bills"})).await;
+    tasks.create(json!({"title": "Call mom"})).await;
+    (app, u)
+}
 
-    let (status, created) = app
-        .call(
-            Method::POST,
-            &base,
-            Some(&u.jwt),
-            Some(json!({"title": "  Buy groceries ", "description": "milk, eggs"})),
-        )
+async fn creating_a_task_trims_the_title_and_returns_it(db: Db) {
+    let app = TestApp::start(db).await;
+    let u = app.sign_up("Ann").await;
+    let created = app
+        .tasks_of(&u)
+        .create(json!({"title": "  Buy groceries ", "description": "milk, eggs"}))
         .await;
-    assert_eq!(status, 201);
-    assert_eq!(created["id"], 1);
-    assert_eq!(created["title"], "Buy groceries");
-    assert_eq!(created["description"], "milk, eggs");
-    assert_eq!(created["completed"], false);
-    assert_eq!(created["user_id"], u.id.as_str());
-    assert!(created["created_at"].as_str().unwrap().ends_with('Z'));
-    app.create_task(&u, "Pay bills").await;
-    app.create_task(&u, "Call mom").await;
-
-    let (status, one) = app
-        .call(Method::GET, &format!("{base}/2"), Some(&u.jwt), None)
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(one["title"], "Pay bills");
-
-    // toggle complete twice, then set explicitly
-    let (status, done) = app
-        .call(
-            Method::PATCH,
-            &format!("{base}/2/complete"),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(done["completed"], true);
-    let (_, undone) = app
-        .call(
-            Method::PATCH,
-            &format!("{base}/2/complete"),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
-    assert_eq!(undone["completed"], false);
-    let (_, set) = app
-        .call(
-            Method::PATCH,
-            &format!("{base}/2/complete"),
-            Some(&u.jwt),
-            Some(json!({"completed": true})),
-        )
-        .await;
-    assert_eq!(set["completed"], true);
-    let (_, set) = app
-        .call(
-            Method::PATCH,
-            &format!("{base}/2/complete"),
-            Some(&u.jwt),
-            Some(json!({"completed": true})),
-        )
-        .await;
-    assert_eq!(set["completed"], true, "setting is idempotent");
-
-    // filters
-    let ids = |v: &Value| {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["id"].as_i64().unwrap())
-            .collect::<Vec<_>>()
-    };
-    let (_, all) = app.call(Method::GET, &base, Some(&u.jwt), None).await;
-    assert_eq!(ids(&all), vec![1, 2, 3]);
-    let (_, pending) = app
-        .call(
-            Method::GET,
-            &format!("{base}?status=pending"),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
-    assert_eq!(ids(&pending), vec![1, 3]);
-    let (_, completed) = app
-        .call(
-            Method::GET,
-            &format!("{base}?status=completed"),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
-    assert_eq!(ids(&completed), vec![2]);
-    let (_, page) = app
-        .call(
-            Method::GET,
-            &format!("{base}?limit=2&offset=1"),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
-    assert_eq!(ids(&page), vec![2, 3]);
-
-    // update: partial, clear description, change completion
-    let (status, up) = app
-        .call(
-            Method::PUT,
-            &format!("{base}/1"),
-            Some(&u.jwt),
-            Some(json!({"title": "Buy groceries and fruit"})),
-        )
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(up["title"], "Buy groceries and fruit");
-    assert_eq!(up["description"], "milk, eggs");
-    let (_, up) = app
-        .call(
-            Method::PUT,
-            &format!("{base}/1"),
-            Some(&u.jwt),
-            Some(json!({"description": null, "completed": true})),
-        )
-        .await;
-    assert_eq!(up["description"], Value::Null);
-    assert_eq!(up["completed"], true);
-    assert_ne!(up["updated_at"], created["updated_at"]);
-
-    // delete; the number is not reused
-    let (status, body) = app
-        .call(Method::DELETE, &format!("{base}/3"), Some(&u.jwt), None)
-        .await;
-    assert_eq!(status, 204);
-    assert_eq!(body, Value::Null);
-    assert_eq!(
-        app.call(Method::GET, &format!("{base}/3"), Some(&u.jwt), None)
-            .await
-            .0,
-        404
-    );
-    assert_eq!(
-        app.call(Method::DELETE, &format!("{base}/3"), Some(&u.jwt), None)
-            .await
-            .0,
-        404
-    );
-    let next = app.create_task(&u, "Next").await;
-    assert_eq!(next["id"], 4);
+    assert_eq!(created.id, 1);
+    assert_eq!(created.title, "Buy groceries");
+    assert_eq!(created.description.as_deref(), Some("milk, eggs"));
+    assert!(!created.completed);
+    assert_eq!(created.user_id, u.id);
+    assert!(created.created_at.ends_with('Z'), "{}", created.created_at);
     app.finish().await;
 }
 
-async fn validation_errors_change_nothing(db: Db) {
+async fn a_task_is_read_by_its_number(db: Db) {
+    let (app, u) = three_tasks(db).await;
+    assert_eq!(app.tasks_of(&u).get(2).await.title, "Pay bills");
+    app.finish().await;
+}
+
+async fn complete_without_a_body_toggles(db: Db) {
+    let (app, u) = three_tasks(db).await;
+    let tasks = app.tasks_of(&u);
+    assert!(tasks.complete(2, None).await.completed);
+    assert!(!tasks.complete(2, None).await.completed);
+    app.finish().await;
+}
+
+async fn complete_with_a_body_sets_the_state_idempotently(db: Db) {
+    let (app, u) = three_tasks(db).await;
+    let tasks = app.tasks_of(&u);
+    assert!(tasks.complete(2, Some(true)).await.completed);
+    assert!(
+        tasks.complete(2, Some(true)).await.completed,
+        "setting is idempotent"
+    );
+    app.finish().await;
+}
+
+async fn status_filters_and_paging_select_tasks_in_order(db: Db) {
+    let (app, u) = three_tasks(db).await;
+    let tasks = app.tasks_of(&u);
+    tasks.complete(2, Some(true)).await;
+    assert_eq!(tasks.ids("").await, vec![1, 2, 3]);
+    assert_eq!(tasks.ids("?status=pending").await, vec![1, 3]);
+    assert_eq!(tasks.ids("?status=completed").await, vec![2]);
+    assert_eq!(tasks.ids("?limit=2&offset=1").await, vec![2, 3]);
+    app.finish().await;
+}
+
+async fn an_update_changes_only_the_given_fields(db: Db) {
+    let (app, u) = three_tasks(db).await;
+    let tasks = app.tasks_of(&u);
+    let before = tasks.get(1).await;
+    let up = tasks
+        .update(1, json!({"title": "Buy groceries and fruit"}))
+        .await;
+    assert_eq!(up.title, "Buy groceries and fruit");
+    assert_eq!(up.description.as_deref(), Some("milk, eggs"));
+    // null clears the description; completion can change too
+    let up = tasks
+        .update(1, json!({"description": null, "completed": true}))
+        .await;
+    assert_eq!(up.description, None);
+    assert!(up.completed);
+    assert_ne!(up.updated_at, before.updated_at);
+    app.finish().await;
+}
+
+async fn a_deleted_task_is_gone_and_its_number_is_not_reused(db: Db) {
+    let (app, u) = three_tasks(db).await;
+    let tasks = app.tasks_of(&u);
+    let (status, body) = tasks.send(Method::DELETE, "/3", None).await;
+    assert_eq!(status, 204);
+    assert_eq!(body, Value::Null);
+    assert_eq!(tasks.status(Method::GET, "/3", None).await, 404);
+    assert_eq!(tasks.status(Method::DELETE, "/3", None).await, 404);
+    assert_eq!(tasks.create(json!({"title": "Next"})).await.id, 4);
+    app.finish().await;
+}
+
+/// The titles of the user's tasks, in order.
+async fn titles(app: &TestApp, u: &TestUser) -> Vec<String> {
+    app.tasks_of(u)
+        .list("")
+        .await
+        .into_iter()
+        .map(|t| t.title)
+        .collect()
+}
+
+async fn invalid_task_bodies_are_refused_naming_the_field_and_change_nothing(db: Db) {
     let app = TestApp::start(db).await;
     let u = app.sign_up("Val").await;
-    let base = format!("/api/{}/tasks", u.id);
-    app.create_task(&u, "Original").await;
+    let tasks = app.tasks_of(&u);
+    tasks.create(json!({"title": "Original"})).await;
     let long_title = "t".repeat(201);
     let long_desc = "d".repeat(1001);
     let cases = [
-        (Method::POST, base.clone(), json!({"title": ""}), "title"),
-        (Method::POST, base.clone(), json!({"title": "   "}), "title"),
+        (Method::POST, "", json!({"title": ""}), "title"),
+        (Method::POST, "", json!({"title": "   "}), "title"),
+        (Method::POST, "", json!({"title": long_title}), "title"),
         (
             Method::POST,
-            base.clone(),
-            json!({"title": long_title}),
-            "title",
-        ),
-        (
-            Method::POST,
-            base.clone(),
+            "",
             json!({"title": "ok", "description": long_desc}),
             "description",
         ),
         (
             Method::POST,
-            base.clone(),
+            "",
             json!({"description": "no title"}),
             "title",
         ),
-        (Method::POST, base.clone(), json!({"title": 42}), "title"),
+        (Method::POST, "", json!({"title": 42}), "title"),
         (
             Method::POST,
-            base.clone(),
+            "",
             json!({"title": "ok", "titel": "typo"}),
             "titel",
         ),
-        (
-            Method::POST,
-            base.clone(),
-            json!({"title": "nul\u{0}byte"}),
-            "title",
-        ),
+        (Method::POST, "", json!({"title": "nul\u{0}byte"}), "title"),
+        (Method::PUT, "/1", json!({"title": ""}), "title"),
         (
             Method::PUT,
-            format!("{base}/1"),
-            json!({"title": ""}),
-            "title",
-        ),
-        (
-            Method::PUT,
-            format!("{base}/1"),
+            "/1",
             json!({"title": "fine", "description": long_desc}),
             "description",
         ),
-        (Method::PUT, format!("{base}/1"), json!({}), "body"),
-        (
-            Method::PUT,
-            format!("{base}/1"),
-            json!({"completed": "yes"}),
-            "completed",
-        ),
+        (Method::PUT, "/1", json!({}), "body"),
+        (Method::PUT, "/1", json!({"completed": "yes"}), "completed"),
     ];
-    for (method, path, body, field) in cases {
-        let (status, err) = app
-            .call(method.clone(), &path, Some(&u.jwt), Some(body.clone()))
+    for (method, suffix, body, field) in cases {
+        let (status, err) = tasks
+            .refused(method.clone(), suffix, Some(body.clone()))
             .await;
-        assert_eq!(status, 422, "{method} {body} -> {err}");
-        assert_eq!(err["code"], "VALIDATION_ERROR");
+        assert_eq!(status, 422, "{method} {body}");
+        assert_eq!(err.code, "VALIDATION_ERROR");
         assert!(
-            err["fields"][field].is_string(),
-            "{body} should flag {field}: {err}"
+            err.fields.get(field).is_some_and(Value::is_string),
+            "{body} should flag {field}: {err:?}"
         );
     }
+    // nothing was written or changed
+    assert_eq!(titles(&app, &u).await, ["Original"]);
+    app.finish().await;
+}
+
+async fn titles_and_descriptions_at_the_length_limits_are_accepted(db: Db) {
+    let app = TestApp::start(db).await;
+    let u = app.sign_up("Val").await;
     // exactly 200 / 1000 characters (multi-byte) are fine
-    let (status, _) = app
-        .call(
-            Method::POST,
-            &base,
-            Some(&u.jwt),
-            Some(json!({"title": "é".repeat(200), "description": "ü".repeat(1000)})),
-        )
+    let task = app
+        .tasks_of(&u)
+        .create(json!({"title": "é".repeat(200), "description": "ü".repeat(1000)}))
         .await;
-    assert_eq!(status, 201);
-    // nothing else was written
-    let tasks = app.tasks(&u).await;
-    assert_eq!(tasks.len(), 2);
-    assert_eq!(tasks[0]["title"], "Original");
-    // bad status filter, malformed JSON, wrong content type, bad ids
-    assert_eq!(
-        app.call(
-            Method::GET,
-            &format!("{base}?status=done"),
-            Some(&u.jwt),
-            None
-        )
-        .await
-        .0,
-        422
-    );
-    assert_eq!(
-        app.call(Method::GET, &format!("{base}?limit=0"), Some(&u.jwt), None)
-            .await
-            .0,
-        422
-    );
-    assert_eq!(
-        app.call(
-            Method::GET,
-            &format!("{base}?limit=abc"),
-            Some(&u.jwt),
-            None
-        )
-        .await
-        .0,
-        400
-    );
+    assert_eq!(task.title.chars().count(), 200);
+    app.finish().await;
+}
+
+async fn bad_list_parameters_are_refused(db: Db) {
+    let app = TestApp::start(db).await;
+    let u = app.sign_up("Val").await;
+    let tasks = app.tasks_of(&u);
+    assert_eq!(tasks.status(Method::GET, "?status=done", None).await, 422);
+    assert_eq!(tasks.status(Method::GET, "?limit=0", None).await, 422);
+    assert_eq!(tasks.status(Method::GET, "?limit=abc", None).await, 400);
+    app.finish().await;
+}
+
+async fn malformed_json_and_a_wrong_content_type_are_refused(db: Db) {
+    let app = TestApp::start(db).await;
+    let u = app.sign_up("Val").await;
+    let url = app.url(&app.tasks_of(&u).path(""));
     let res = app
         .client
-        .post(app.url(&base))
+        .post(&url)
         .bearer_auth(&u.jwt)
         .header("content-type", "application/json")
         .body("{\"title\":")
         .send()
         .await
-        .unwrap();
+        .expect("request");
     assert_eq!(res.status(), 400);
-    assert_eq!(res.json::<Value>().await.unwrap()["code"], "INVALID_JSON");
+    let err: ErrorBody = res.json().await.expect("error body");
+    assert_eq!(err.code, "INVALID_JSON");
     let res = app
         .client
-        .post(app.url(&base))
+        .post(&url)
         .bearer_auth(&u.jwt)
         .body("{\"title\":\"x\"}")
         .send()
         .await
-        .unwrap();
+        .expect("request");
     assert_eq!(res.status(), 415);
+    assert!(titles(&app, &u).await.is_empty(), "nothing was written");
+    app.finish().await;
+}
+
+async fn malformed_task_numbers_are_400_and_absent_ones_404(db: Db) {
+    let app = TestApp::start(db).await;
+    let u = app.sign_up("Val").await;
+    let tasks = app.tasks_of(&u);
+    assert_eq!(tasks.status(Method::GET, "/abc", None).await, 400);
     assert_eq!(
-        app.call(Method::GET, &format!("{base}/abc"), Some(&u.jwt), None)
-            .await
-            .0,
+        tasks
+            .status(Method::GET, "/99999999999999999999", None)
+            .await,
         400
     );
-    assert_eq!(
-        app.call(
-            Method::GET,
-            &format!("{base}/99999999999999999999"),
-            Some(&u.jwt),
-            None
-        )
-        .await
-        .0,
-        400
-    );
-    assert_eq!(
-        app.call(Method::GET, &format!("{base}/0"), Some(&u.jwt), None)
-            .await
-            .0,
-        404
-    );
-    assert_eq!(
-        app.call(Method::GET, &format!("{base}/-1"), Some(&u.jwt), None)
-            .await
-            .0,
-        404
-    );
-    // oversized body
+    assert_eq!(tasks.status(Method::GET, "/0", None).await, 404);
+    assert_eq!(tasks.status(Method::GET, "/-1", None).await, 404);
+    app.finish().await;
+}
+
+async fn an_oversized_body_is_refused_and_changes_nothing(db: Db) {
+    let app = TestApp::start(db).await;
+    let u = app.sign_up("Val").await;
+    let tasks = app.tasks_of(&u);
+    tasks.create(json!({"title": "Original"})).await;
     let huge = json!({"title": "x", "description": "y".repeat(100_000)});
-    let (status, err) = app
-        .call(Method::POST, &base, Some(&u.jwt), Some(huge))
-        .await;
+    let (status, err) = tasks.send(Method::POST, "", Some(huge)).await;
     assert_eq!(status, 413, "{err}");
-    assert_eq!(app.tasks(&u).await.len(), 2);
+    assert_eq!(titles(&app, &u).await, ["Original"]);
     app.finish().await;
 }
 
@@ -527,8 +442,19 @@ async fn health_docs_and_errors(db: Db) {
 }
 
 db_tests!(
-    task_lifecycle,
-    validation_errors_change_nothing,
+    creating_a_task_trims_the_title_and_returns_it,
+    a_task_is_read_by_its_number,
+    complete_without_a_body_toggles,
+    complete_with_a_body_sets_the_state_idempotently,
+    status_filters_and_paging_select_tasks_in_order,
+    an_update_changes_only_the_given_fields,
+    a_deleted_task_is_gone_and_its_number_is_not_reused,
+    invalid_task_bodies_are_refused_naming_the_field_and_change_nothing,
+    titles_and_descriptions_at_the_length_limits_are_accepted,
+    bad_list_parameters_are_refused,
+    malformed_json_and_a_wrong_content_type_are_refused,
+    malformed_task_numbers_are_400_and_absent_ones_404,
+    an_oversized_body_is_refused_and_changes_nothing,
     every_route_needs_a_token,
     users_are_isolated,
     concurrent_creates_get_distinct_ids,

@@ -2,6 +2,8 @@
 //! fresh SQLite file or a fresh PostgreSQL schema (when TEST_DATABASE_URL is set).
 #![allow(dead_code)]
 
+pub mod tasks;
+
 use std::{path::PathBuf, time::Duration};
 
 use serde_json::{Value, json};
