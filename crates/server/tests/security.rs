@@ -30,26 +30,54 @@ async fn snapshot(app: &TestApp, a: &TestUser, conversation: i64) -> (Vec<Value>
 
 const SECRET_TITLE: &str = "A's secret: launch codes 0000";
 
-async fn cross_user_matrix(db: Db) {
-    let app = TestApp::start(db).await;
-    let a = app.sign_up("Alice").await;
-    let b = app.sign_up("Mallory").await;
-    app.create_task(&a, SECRET_TITLE).await;
-    app.create_task(&a, "A's second task").await;
-    let (status, chat) = app
-        .call(
-            Method::POST,
-            &format!("/api/{}/chat", a.id),
-            Some(&a.jwt),
-            Some(json!({"message": "show me all my tasks"})),
-        )
-        .await;
-    assert_eq!(status, 200);
-    let conv = chat["conversation_id"].as_i64().expect("conversation");
-    let before = snapshot(&app, &a, conv).await;
-    let body_task = json!({"title": "pwned", "description": "pwned", "completed": true});
+/// Alice owns two tasks (one secret) and a conversation; Mallory attacks them.
+struct Matrix {
+    app: TestApp,
+    a: TestUser,
+    b: TestUser,
+    conv: i64,
+    before: (Vec<Value>, Vec<Value>),
+}
 
-    // REST: A's user id in the path with B's token -> 403; B's path with A's ids -> 404
+impl Matrix {
+    async fn start(db: Db) -> Matrix {
+        let app = TestApp::start(db).await;
+        let a = app.sign_up("Alice").await;
+        let b = app.sign_up("Mallory").await;
+        app.create_task(&a, SECRET_TITLE).await;
+        app.create_task(&a, "A's second task").await;
+        let (status, chat) = app
+            .call(
+                Method::POST,
+                &format!("/api/{}/chat", a.id),
+                Some(&a.jwt),
+                Some(json!({"message": "show me all my tasks"})),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let conv = chat["conversation_id"].as_i64().expect("conversation");
+        let before = snapshot(&app, &a, conv).await;
+        Matrix {
+            app,
+            a,
+            b,
+            conv,
+            before,
+        }
+    }
+
+    /// Nothing of Alice's changed.
+    async fn finish(self) {
+        assert_eq!(snapshot(&self.app, &self.a, self.conv).await, self.before);
+        self.app.finish().await;
+    }
+}
+
+/// REST: Alice's user id in the path with Mallory's token -> 403, nothing leaked or changed.
+async fn rest_with_another_users_path_is_forbidden(db: Db) {
+    let m = Matrix::start(db).await;
+    let (app, a, b, conv) = (&m.app, &m.a, &m.b, m.conv);
+    let body_task = json!({"title": "pwned", "description": "pwned", "completed": true});
     let a_routes = [
         (Method::GET, format!("/api/{}/tasks", a.id), None),
         (
@@ -99,6 +127,15 @@ async fn cross_user_matrix(db: Db) {
             "{method} {path} leaked"
         );
     }
+    m.finish().await;
+}
+
+/// REST: Mallory's own path with Alice's task and conversation ids -> 404; Mallory's listings show
+/// nothing of Alice's.
+async fn rest_with_another_users_ids_is_not_found(db: Db) {
+    let m = Matrix::start(db).await;
+    let (app, b, conv) = (&m.app, &m.b, m.conv);
+    let body_task = json!({"title": "pwned", "description": "pwned", "completed": true});
     let b_routes = [
         (Method::GET, format!("/api/{}/tasks/1", b.id), None),
         (
@@ -151,14 +188,16 @@ async fn cross_user_matrix(db: Db) {
         assert!(!resp.to_string().contains("launch codes"), "{path} leaked");
     }
 
+    m.finish().await;
+}
+
+async fn mcp_tools_cannot_reach_another_users_tasks(db: Db) {
+    let m = Matrix::start(db).await;
+    let (app, a, b) = (&m.app, &m.a, &m.b);
     // MCP: every tool, with A's task ids and A's user id, over Streamable HTTP with B's token
-    let mcp = McpClient::connect_http(
-        &app.url("/mcp"),
-        &app.mcp_token(&b),
-        Duration::from_secs(10),
-    )
-    .await
-    .expect("mcp connect");
+    let mcp = McpClient::connect_http(&app.url("/mcp"), &app.mcp_token(b), Duration::from_secs(10))
+        .await
+        .expect("mcp connect");
     let calls = [
         ("list_tasks", json!({"user_id": a.id})),
         ("add_task", json!({"user_id": a.id, "title": "pwned"})),
@@ -187,6 +226,12 @@ async fn cross_user_matrix(db: Db) {
     );
     mcp.close().await;
 
+    m.finish().await;
+}
+
+async fn chatkit_requests_cannot_reach_another_users_thread(db: Db) {
+    let m = Matrix::start(db).await;
+    let (app, b, conv, before) = (&m.app, &m.b, m.conv, &m.before);
     // ChatKit: every request type against A's thread with B's token -> 404
     let thread = format!("thr_{conv}");
     let msgs = &before.1;
@@ -229,9 +274,7 @@ async fn cross_user_matrix(db: Db) {
     assert_eq!(status, 200);
     assert!(!text.contains(&thread) && !text.contains("launch codes"));
 
-    // nothing of A's changed
-    assert_eq!(snapshot(&app, &a, conv).await, before);
-    app.finish().await;
+    m.finish().await;
 }
 
 async fn prompt_injection_cannot_reach_another_user(db: Db) {
@@ -473,7 +516,10 @@ async fn hostile_input_is_rejected_cleanly(db: Db) {
 }
 
 db_tests!(
-    cross_user_matrix,
+    rest_with_another_users_path_is_forbidden,
+    rest_with_another_users_ids_is_not_found,
+    mcp_tools_cannot_reach_another_users_tasks,
+    chatkit_requests_cannot_reach_another_users_thread,
     prompt_injection_cannot_reach_another_user,
     local_planner_ignores_user_ids_in_text,
     hostile_input_is_rejected_cleanly,
