@@ -439,8 +439,36 @@ async fn allowed_hosts_are_configurable(db: Db) {
     app.finish().await;
 }
 
-async fn stateless_any_replica_answers(db: Db) {
-    // two servers on one database: a session started on one continues on the other
+/// Stateless MCP: two servers on one database serve one user at once; what a client writes through
+/// one replica, a client of the other reads, and the other way round.
+async fn two_replicas_on_one_database_serve_the_same_user(db: Db) {
+    let app1 = TestApp::start(db).await;
+    let a = app1.sign_up("Ann").await;
+    let app2 = app1.replica().await;
+    let client1 = connect(&app1, &app1.mcp_token(&a)).await;
+    let client2 = connect(&app2, &app2.mcp_token(&a)).await;
+    call(&client1, "add_task", json!({"title": "Via replica 1"})).await;
+    let titles = |r: &CallToolResult| -> Vec<String> {
+        value_of(r)["tasks"]
+            .as_array()
+            .expect("tasks")
+            .iter()
+            .map(|t| t["title"].as_str().expect("title").to_owned())
+            .collect()
+    };
+    let r = call(&client2, "list_tasks", json!({})).await;
+    assert_eq!(titles(&r), ["Via replica 1"]);
+    call(&client2, "add_task", json!({"title": "Via replica 2"})).await;
+    let r = call(&client1, "list_tasks", json!({})).await;
+    assert_eq!(titles(&r), ["Via replica 1", "Via replica 2"]);
+    client1.cancel().await.expect("close client 1");
+    client2.cancel().await.expect("close client 2");
+    app2.finish().await;
+    app1.finish().await;
+}
+
+/// Nothing of MCP lives in the server's memory: after a restart a new client sees the tasks.
+async fn a_restarted_server_serves_the_tasks_to_a_new_client(db: Db) {
     let app1 = TestApp::start(db).await;
     let a = app1.sign_up("Ann").await;
     let client = connect(&app1, &app1.mcp_token(&a)).await;
@@ -588,7 +616,8 @@ db_tests!(
     a_token_never_reaches_another_users_tasks,
     unauthenticated_and_foreign_host_requests_are_refused,
     allowed_hosts_are_configurable,
-    stateless_any_replica_answers,
+    two_replicas_on_one_database_serve_the_same_user,
+    a_restarted_server_serves_the_tasks_to_a_new_client,
 );
 
 /// Priority, tags, due dates and repetition through the MCP tools: set, filtered, sorted, a wrong
