@@ -5,6 +5,7 @@ mod common;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
 use common::{Db, SECRET, TestApp};
 use reqwest::Method;
+use serde::Deserialize;
 use serde_json::{Value, json};
 use todobot_server::auth::Claims;
 
@@ -12,82 +13,163 @@ fn now() -> u64 {
     chrono::Utc::now().timestamp() as u64
 }
 
-async fn sign_up_and_sign_in(db: Db) {
-    let app = TestApp::start(db).await;
-    let email = "Ada.Lovelace@Example.com";
-    let res = app
-        .client
-        .post(app.url("/api/auth/sign-up/email"))
-        .json(&json!({"name": "Ada", "email": email, "password": "analytical engine"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert!(res.headers().get("set-auth-token").is_some());
-    assert!(res.headers().get("set-auth-jwt").is_some());
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(cookie.starts_with("better-auth.session_token="), "{cookie}");
-    assert!(cookie.contains("HttpOnly"));
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["user"]["email"], "ada.lovelace@example.com");
-    assert_eq!(body["user"]["name"], "Ada");
-    assert_eq!(body["user"]["emailVerified"], false);
-    let user_id = body["user"]["id"].as_str().unwrap().to_owned();
+const ADA_EMAIL: &str = "Ada.Lovelace@Example.com";
+const ADA_PASSWORD: &str = "analytical engine";
 
-    // sign in (email matched case-insensitively)
-    let (status, signin) = app
+/// A signed-up or signed-in user as the auth endpoints return it.
+#[derive(Debug, Deserialize)]
+struct AuthUserBody {
+    id: String,
+    email: String,
+    name: String,
+    #[serde(rename = "emailVerified")]
+    email_verified: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct SignUpBody {
+    user: AuthUserBody,
+}
+
+#[derive(Debug, Deserialize)]
+struct SignInBody {
+    redirect: bool,
+    token: String,
+    user: AuthUserBody,
+}
+
+#[derive(Debug, Deserialize)]
+struct SessionBody {
+    user: AuthUserBody,
+    session: SessionInfo,
+}
+
+#[derive(Debug, Deserialize)]
+struct SessionInfo {
+    #[serde(rename = "userId")]
+    user_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenBody {
+    token: String,
+}
+
+/// Signs Ada up; returns her user id.
+async fn sign_up_ada(app: &TestApp) -> String {
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/api/auth/sign-up/email",
+            None,
+            Some(json!({"name": "Ada", "email": ADA_EMAIL, "password": ADA_PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_value::<SignUpBody>(body)
+        .expect("sign-up body")
+        .user
+        .id
+}
+
+/// Signs Ada in; returns the sign-in answer.
+async fn sign_in_ada(app: &TestApp, email: &str) -> SignInBody {
+    let (status, body) = app
         .call(
             Method::POST,
             "/api/auth/sign-in/email",
             None,
-            Some(json!({"email": "ADA.lovelace@example.com", "password": "analytical engine"})),
+            Some(json!({"email": email, "password": ADA_PASSWORD})),
         )
         .await;
-    assert_eq!(status, 200, "{signin}");
-    assert_eq!(signin["redirect"], false);
-    assert_eq!(signin["user"]["id"], user_id.as_str());
-    let session = signin["token"].as_str().unwrap().to_owned();
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_value(body).expect("sign-in body")
+}
 
-    // the session works with a bearer header and with the cookie
-    let (status, got) = app
-        .call(Method::GET, "/api/auth/get-session", Some(&session), None)
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(got["user"]["id"], user_id.as_str());
-    assert_eq!(got["session"]["userId"], user_id.as_str());
+/// An access token for the session, fetched with the session cookie.
+async fn jwt_with_cookie(app: &TestApp, session: &str) -> String {
     let res = app
         .client
         .get(app.url("/api/auth/token"))
         .header("cookie", format!("better-auth.session_token={session}"))
         .send()
         .await
-        .unwrap();
+        .expect("token request");
     assert_eq!(res.status(), 200);
-    let jwt = res.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    res.json::<TokenBody>().await.expect("token body").token
+}
 
-    // the JWT is an EdDSA token with sub = user id and a kid published in the JWKS
-    let mut parts = jwt.split('.');
-    let header: Value =
-        serde_json::from_slice(&B64.decode(parts.next().unwrap()).unwrap()).unwrap();
-    let payload: Value =
-        serde_json::from_slice(&B64.decode(parts.next().unwrap()).unwrap()).unwrap();
+async fn sign_up_answers_with_the_session_in_headers_cookie_and_body(db: Db) {
+    let app = TestApp::start(db).await;
+    let res = app
+        .client
+        .post(app.url("/api/auth/sign-up/email"))
+        .json(&json!({"name": "Ada", "email": ADA_EMAIL, "password": ADA_PASSWORD}))
+        .send()
+        .await
+        .expect("sign-up request");
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("set-auth-token").is_some());
+    assert!(res.headers().get("set-auth-jwt").is_some());
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|c| c.to_str().ok())
+        .expect("set-cookie")
+        .to_owned();
+    assert!(cookie.starts_with("better-auth.session_token="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"));
+    let body: SignUpBody = res.json().await.expect("sign-up body");
+    assert_eq!(body.user.email, "ada.lovelace@example.com");
+    assert_eq!(body.user.name, "Ada");
+    assert!(!body.user.email_verified);
+    app.finish().await;
+}
+
+async fn sign_in_matches_the_email_case_insensitively(db: Db) {
+    let app = TestApp::start(db).await;
+    let user_id = sign_up_ada(&app).await;
+    let signin = sign_in_ada(&app, "ADA.lovelace@example.com").await;
+    assert!(!signin.redirect);
+    assert_eq!(signin.user.id, user_id);
+    app.finish().await;
+}
+
+async fn a_session_works_as_bearer_token_and_as_cookie(db: Db) {
+    let app = TestApp::start(db).await;
+    let user_id = sign_up_ada(&app).await;
+    let session = sign_in_ada(&app, ADA_EMAIL).await.token;
+    let (status, got) = app
+        .call(Method::GET, "/api/auth/get-session", Some(&session), None)
+        .await;
+    assert_eq!(status, 200);
+    let got: SessionBody = serde_json::from_value(got).expect("session body");
+    assert_eq!(got.user.id, user_id);
+    assert_eq!(got.session.user_id, user_id);
+    assert!(!jwt_with_cookie(&app, &session).await.is_empty());
+    app.finish().await;
+}
+
+async fn the_access_token_is_an_eddsa_jwt_for_the_user_signed_by_a_published_key(db: Db) {
+    let app = TestApp::start(db).await;
+    let user_id = sign_up_ada(&app).await;
+    let session = sign_in_ada(&app, ADA_EMAIL).await.token;
+    let jwt = jwt_with_cookie(&app, &session).await;
+    let mut parts = jwt.split('.').map(|p| {
+        serde_json::from_slice::<Value>(&B64.decode(p).expect("base64")).expect("JSON part")
+    });
+    let (header, payload) = (
+        parts.next().expect("header"),
+        parts.next().expect("payload"),
+    );
     assert_eq!(header["alg"], "EdDSA");
     assert_eq!(payload["sub"], user_id.as_str());
-    assert!(payload["exp"].as_u64().unwrap() <= now() + 900 + 5);
+    assert!(payload["exp"].as_u64().expect("exp") <= now() + 900 + 5);
     let (_, jwks) = app.call(Method::GET, "/api/auth/jwks", None, None).await;
     assert!(
         jwks["keys"]
             .as_array()
-            .unwrap()
+            .expect("keys")
             .iter()
             .any(|k| k["kid"] == header["kid"] && k["crv"] == "Ed25519")
     );
@@ -100,8 +182,13 @@ async fn sign_up_and_sign_in(db: Db) {
         )
         .await;
     assert_eq!(status, 200);
+    app.finish().await;
+}
 
-    // sign out revokes the session
+async fn sign_out_revokes_the_session(db: Db) {
+    let app = TestApp::start(db).await;
+    sign_up_ada(&app).await;
+    let session = sign_in_ada(&app, ADA_EMAIL).await.token;
     let (status, out) = app
         .call(Method::POST, "/api/auth/sign-out", Some(&session), None)
         .await;
@@ -591,7 +678,11 @@ async fn hs256_tokens_without_iat_are_accepted(db: Db) {
 db_tests!(
     sign_in_callback_url_redirects_only_on_site,
     hs256_tokens_without_iat_are_accepted,
-    sign_up_and_sign_in,
+    sign_up_answers_with_the_session_in_headers_cookie_and_body,
+    sign_in_matches_the_email_case_insensitively,
+    a_session_works_as_bearer_token_and_as_cookie,
+    the_access_token_is_an_eddsa_jwt_for_the_user_signed_by_a_published_key,
+    sign_out_revokes_the_session,
     sign_up_errors,
     wrong_password,
     sign_in_is_rate_limited,
