@@ -144,7 +144,11 @@ async fn update_changes_and_clears_the_new_fields(db: Db) {
     app.finish().await;
 }
 
-async fn listing_filters_searches_and_sorts(db: Db) {
+/// Ann's four tasks (1 "Water the plants": low, home, due yesterday; 2 "Quarterly report draft":
+/// high, work+q4, due in 3 days; 3 "buy milk 100%_sure": medium, home+shopping, undated; 4 "Call
+/// the bank about the report": high, money, due in 5 hours) and Bob's "Bob's report". Returns the
+/// app, Ann and the instant the due dates are relative to.
+async fn four_tasks(db: Db) -> (TestApp, TestUser, DateTime<Utc>) {
     let app = TestApp::start(db).await;
     let user = app.sign_up("Ann").await;
     let other = app.sign_up("Bob").await;
@@ -189,6 +193,11 @@ async fn listing_filters_searches_and_sorts(db: Db) {
     )
     .await;
 
+    (app, user, now)
+}
+
+async fn listing_filters_by_priority_and_tags(db: Db) {
+    let (app, user, _) = four_tasks(db).await;
     assert_eq!(ids(&app, &user, "priority=high").await, [2, 4]);
     assert_eq!(
         ids(&app, &user, "priority=low&priority=medium").await,
@@ -201,6 +210,11 @@ async fn listing_filters_searches_and_sorts(db: Db) {
         [3],
         "every tag must be present"
     );
+    app.finish().await;
+}
+
+async fn search_is_case_insensitive_word_by_word_literal_and_only_mine(db: Db) {
+    let (app, user, _) = four_tasks(db).await;
     assert_eq!(
         ids(&app, &user, "q=REPORT").await,
         [2, 4],
@@ -217,6 +231,11 @@ async fn listing_filters_searches_and_sorts(db: Db) {
         "% and _ are literal"
     );
     assert_eq!(ids(&app, &user, "q=%25").await, [3]);
+    app.finish().await;
+}
+
+async fn listing_filters_by_due_dates_and_overdue(db: Db) {
+    let (app, user, now) = four_tasks(db).await;
     assert_eq!(ids(&app, &user, "overdue=true").await, [1]);
     let before = rfc3339(now + Duration::days(1));
     assert_eq!(
@@ -227,6 +246,11 @@ async fn listing_filters_searches_and_sorts(db: Db) {
         ids(&app, &user, &format!("due_after={}", rfc3339(now))).await,
         [2, 4]
     );
+    app.finish().await;
+}
+
+async fn listing_sorts_by_due_priority_and_title_with_stable_paging(db: Db) {
+    let (app, user, _) = four_tasks(db).await;
     assert_eq!(
         ids(&app, &user, "sort=due").await,
         [1, 4, 2, 3],
@@ -257,11 +281,21 @@ async fn listing_filters_searches_and_sorts(db: Db) {
         [4, 3],
         "stable paging"
     );
+    app.finish().await;
+}
+
+async fn listing_filters_combine(db: Db) {
+    let (app, user, _) = four_tasks(db).await;
     assert_eq!(
         ids(&app, &user, "status=pending&tag=work&priority=high&q=draft").await,
         [2]
     );
 
+    app.finish().await;
+}
+
+async fn bad_or_unknown_list_parameters_are_refused(db: Db) {
+    let (app, user, _) = four_tasks(db).await;
     for bad in [
         "priority=urgent",
         "sort=colour",
@@ -446,7 +480,12 @@ async fn due_soon_lists_overdue_and_upcoming_pending_tasks(db: Db) {
 db_tests!(
     create_reads_back_every_field_and_refuses_bad_values,
     update_changes_and_clears_the_new_fields,
-    listing_filters_searches_and_sorts,
+    listing_filters_by_priority_and_tags,
+    search_is_case_insensitive_word_by_word_literal_and_only_mine,
+    listing_filters_by_due_dates_and_overdue,
+    listing_sorts_by_due_priority_and_title_with_stable_paging,
+    listing_filters_combine,
+    bad_or_unknown_list_parameters_are_refused,
     completing_a_recurring_task_creates_the_next_occurrence,
     due_soon_lists_overdue_and_upcoming_pending_tasks,
 );
