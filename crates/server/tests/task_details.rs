@@ -313,7 +313,7 @@ async fn bad_or_unknown_list_parameters_are_refused(db: Db) {
     app.finish().await;
 }
 
-async fn completing_a_recurring_task_creates_the_next_occurrence(db: Db) {
+async fn settings_keep_a_valid_timezone_and_locale_and_refuse_bad_ones(db: Db) {
     let app = TestApp::start(db).await;
     let user = app.sign_up("Ann").await;
     let settings = format!("/api/{}/settings", user.id);
@@ -372,6 +372,23 @@ async fn completing_a_recurring_task_creates_the_next_occurrence(db: Db) {
         .await;
     assert_eq!(s["locale"], "ur", "refused changes changed nothing");
 
+    app.finish().await;
+}
+
+/// Ann in Karachi with a monthly "Rent" task due 31 January 2030 09:00 there, completed; returns
+/// the app, Ann, the task's complete path and the completion answer.
+async fn rent_completed_in_karachi(db: Db) -> (TestApp, TestUser, String, Value) {
+    let app = TestApp::start(db).await;
+    let user = app.sign_up("Ann").await;
+    let (status, s) = app
+        .call(
+            Method::PUT,
+            &format!("/api/{}/settings", user.id),
+            Some(&user.jwt),
+            Some(json!({"timezone": "Asia/Karachi"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{s}");
     // 31 January 09:00 in Karachi, monthly → 28 February 09:00 Karachi (04:00 UTC)
     let (_, t) = post(
         &app,
@@ -390,6 +407,11 @@ async fn completing_a_recurring_task_creates_the_next_occurrence(db: Db) {
         )
         .await;
     assert_eq!(status, 200, "{done}");
+    (app, user, path, done)
+}
+
+async fn completing_a_recurring_task_creates_the_next_occurrence_in_the_users_timezone(db: Db) {
+    let (app, _user, _path, done) = rent_completed_in_karachi(db).await;
     assert_eq!(done["completed"], true);
     assert!(done["completed_at"].is_string(), "{done}");
     let next = &done["next"];
@@ -416,6 +438,11 @@ async fn completing_a_recurring_task_creates_the_next_occurrence(db: Db) {
         (Some("high"), json!(["money"]), Some("monthly"))
     );
 
+    app.finish().await;
+}
+
+async fn reopening_a_recurring_task_clears_completed_at_and_creates_nothing(db: Db) {
+    let (app, user, path, _) = rent_completed_in_karachi(db).await;
     // reopening clears completed_at and creates nothing
     let (_, reopened) = app
         .call(
@@ -486,6 +513,8 @@ db_tests!(
     listing_sorts_by_due_priority_and_title_with_stable_paging,
     listing_filters_combine,
     bad_or_unknown_list_parameters_are_refused,
-    completing_a_recurring_task_creates_the_next_occurrence,
+    settings_keep_a_valid_timezone_and_locale_and_refuse_bad_ones,
+    completing_a_recurring_task_creates_the_next_occurrence_in_the_users_timezone,
+    reopening_a_recurring_task_clears_completed_at_and_creates_nothing,
     due_soon_lists_overdue_and_upcoming_pending_tasks,
 );
