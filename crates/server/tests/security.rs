@@ -385,32 +385,40 @@ async fn local_planner_ignores_user_ids_in_text(db: Db) {
     app.finish().await;
 }
 
-async fn hostile_input_is_rejected_cleanly(db: Db) {
+/// POSTs raw bytes with a content type as the user; returns status and JSON body (Null if none).
+async fn post_raw(
+    app: &TestApp,
+    u: &TestUser,
+    path: String,
+    body: Vec<u8>,
+    content_type: &'static str,
+) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth(&u.jwt)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+async fn oversized_bodies_are_413_with_the_error_shape_everywhere(db: Db) {
     let app = TestApp::start(db).await;
     let u = app.sign_up("Uni").await;
     let tasks = format!("/api/{}/tasks", u.id);
     let chat = format!("/api/{}/chat", u.id);
-    let post_raw = |path: String, body: Vec<u8>, content_type: &'static str| {
-        let req = app
-            .client
-            .post(app.url(&path))
-            .bearer_auth(&u.jwt)
-            .header("content-type", content_type)
-            .body(body);
-        async move {
-            let res = req.send().await.expect("request");
-            let status = res.status().as_u16();
-            let body: Value = res.json().await.unwrap_or(Value::Null);
-            (status, body)
-        }
-    };
-
     // oversized bodies: 413 everywhere, with the JSON error shape
     let huge = json!({"title": "x".repeat(100 * 1024)})
         .to_string()
         .into_bytes();
     for path in [tasks.clone(), chat.clone(), "/chatkit".to_owned()] {
-        let (status, body) = post_raw(path.clone(), huge.clone(), "application/json").await;
+        let (status, body) =
+            post_raw(&app, &u, path.clone(), huge.clone(), "application/json").await;
         assert_eq!(status, 413, "{path}: {body}");
         assert!(body["code"].is_string(), "{path}: {body}");
     }
@@ -426,6 +434,13 @@ async fn hostile_input_is_rejected_cleanly(db: Db) {
         .expect("mcp");
     assert_eq!(res.status(), 413);
 
+    app.finish().await;
+}
+
+async fn malformed_or_mistyped_json_is_refused_and_creates_nothing(db: Db) {
+    let app = TestApp::start(db).await;
+    let u = app.sign_up("Uni").await;
+    let tasks = format!("/api/{}/tasks", u.id);
     // malformed JSON, wrong types, arrays, deep nesting, wrong content type
     for (body, want) in [
         (&b"{\"title\": "[..], 400),
@@ -435,13 +450,16 @@ async fn hostile_input_is_rejected_cleanly(db: Db) {
         (&b"{\"title\": 5}"[..], 422),
         (&b"{\"title\": \"\\ud800\"}"[..], 400),
     ] {
-        let (status, resp) = post_raw(tasks.clone(), body.to_vec(), "application/json").await;
+        let (status, resp) =
+            post_raw(&app, &u, tasks.clone(), body.to_vec(), "application/json").await;
         assert_eq!(status, want, "{}: {resp}", String::from_utf8_lossy(body));
     }
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).into_bytes();
-    let (status, _) = post_raw(tasks.clone(), deep, "application/json").await;
+    let (status, _) = post_raw(&app, &u, tasks.clone(), deep, "application/json").await;
     assert!(matches!(status, 400 | 422), "deep nesting: {status}");
     let (status, _) = post_raw(
+        &app,
+        &u,
         tasks.clone(),
         b"title=a".to_vec(),
         "application/x-www-form-urlencoded",
@@ -450,6 +468,13 @@ async fn hostile_input_is_rejected_cleanly(db: Db) {
     assert_eq!(status, 415);
     assert!(app.tasks(&u).await.is_empty(), "nothing was created");
 
+    app.finish().await;
+}
+
+async fn unicode_titles_are_kept_exactly_and_control_characters_refused(db: Db) {
+    let app = TestApp::start(db).await;
+    let u = app.sign_up("Uni").await;
+    let tasks = format!("/api/{}/tasks", u.id);
     // unicode: kept exactly, counted in characters; control characters refused
     for title in [
         "Buy 🥛 and 🍞",
@@ -484,6 +509,16 @@ async fn hostile_input_is_rejected_cleanly(db: Db) {
     assert_eq!(stored.len(), 7);
     assert_eq!(stored[6]["title"], "🙂".repeat(200));
 
+    app.finish().await;
+}
+
+async fn an_offset_without_a_limit_pages_normally(db: Db) {
+    let app = TestApp::start(db).await;
+    let u = app.sign_up("Uni").await;
+    let tasks = format!("/api/{}/tasks", u.id);
+    for n in 1..=7 {
+        app.create_task(&u, &format!("Task {n}")).await;
+    }
     // an offset without a limit (found by the API fuzzer: once a 500)
     let (status, page) = app
         .call(
@@ -496,6 +531,13 @@ async fn hostile_input_is_rejected_cleanly(db: Db) {
     assert_eq!(status, 200);
     assert_eq!(page.as_array().map(Vec::len), Some(2));
 
+    app.finish().await;
+}
+
+async fn the_chat_keeps_unicode_intact_end_to_end(db: Db) {
+    let app = TestApp::start(db).await;
+    let u = app.sign_up("Uni").await;
+    let chat = format!("/api/{}/chat", u.id);
     // the chat keeps unicode intact end to end
     let (status, body) = app
         .call(
@@ -522,5 +564,9 @@ db_tests!(
     chatkit_requests_cannot_reach_another_users_thread,
     prompt_injection_cannot_reach_another_user,
     local_planner_ignores_user_ids_in_text,
-    hostile_input_is_rejected_cleanly,
+    oversized_bodies_are_413_with_the_error_shape_everywhere,
+    malformed_or_mistyped_json_is_refused_and_creates_nothing,
+    unicode_titles_are_kept_exactly_and_control_characters_refused,
+    an_offset_without_a_limit_pages_normally,
+    the_chat_keeps_unicode_intact_end_to_end,
 );
