@@ -45,12 +45,18 @@ async fn new_session(app: &TestApp, user: &TestUser) -> String {
     body["token"].as_str().expect("session").to_owned()
 }
 
-async fn cookie_sign_out_needs_a_trusted_origin(db: Db) {
+/// Carol signed up on a server whose CORS_ORIGINS trusts https://front.example.
+async fn carol(db: Db) -> (TestApp, TestUser) {
     let app = TestApp::start_with(db, |c| {
         c.server.cors_origins = vec!["https://front.example/".into()];
     })
     .await;
     let user = app.sign_up("Carol").await;
+    (app, user)
+}
+
+async fn cookie_sign_out_from_a_foreign_or_missing_origin_is_refused(db: Db) {
+    let (app, user) = carol(db).await;
     let session = user.session.clone();
     let c = cookie(&session);
 
@@ -95,6 +101,11 @@ async fn cookie_sign_out_needs_a_trusted_origin(db: Db) {
         );
     }
 
+    app.finish().await;
+}
+
+async fn cookie_sign_out_from_a_trusted_origin_or_referrer_succeeds(db: Db) {
+    let (app, user) = carol(db).await;
     // accepted: the app's own origin (the host it was reached at), BETTER_AUTH_URL, CORS_ORIGINS,
     // a same-origin referrer
     let own = app.base.clone();
@@ -116,6 +127,11 @@ async fn cookie_sign_out_needs_a_trusted_origin(db: Db) {
         );
     }
 
+    app.finish().await;
+}
+
+async fn bearer_requests_are_unaffected_by_the_origin(db: Db) {
+    let (app, user) = carol(db).await;
     // bearer-authenticated requests are unaffected by the origin (a page cannot set the header
     // cross-site without passing CORS), with or without the cookie
     let session = new_session(&app, &user).await;
@@ -141,6 +157,11 @@ async fn cookie_sign_out_needs_a_trusted_origin(db: Db) {
         .await
         .expect("create");
     assert_eq!(res.status(), 201);
+    app.finish().await;
+}
+
+async fn bearer_only_routes_ignore_the_session_cookie(db: Db) {
+    let (app, user) = carol(db).await;
     // bearer-only routes ignore the cookie: without a token they answer 401, whatever the origin
     for (path, body) in [
         (
@@ -159,6 +180,11 @@ async fn cookie_sign_out_needs_a_trusted_origin(db: Db) {
             .expect("bearer-only");
         assert_eq!(res.status(), 401, "{path}");
     }
+    app.finish().await;
+}
+
+async fn reads_with_the_session_cookie_need_no_origin(db: Db) {
+    let (app, user) = carol(db).await;
     // reads with the cookie need no origin
     let res = app
         .client
@@ -350,7 +376,11 @@ async fn cookie_is_secure_on_https_and_renewed(db: Db) {
 }
 
 db_tests!(
-    cookie_sign_out_needs_a_trusted_origin,
+    cookie_sign_out_from_a_foreign_or_missing_origin_is_refused,
+    cookie_sign_out_from_a_trusted_origin_or_referrer_succeeds,
+    bearer_requests_are_unaffected_by_the_origin,
+    bearer_only_routes_ignore_the_session_cookie,
+    reads_with_the_session_cookie_need_no_origin,
     foreign_pages_cannot_sign_in,
     bearer_session_wins_over_stale_cookie,
     cookie_is_secure_on_https_and_renewed,
