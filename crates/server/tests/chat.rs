@@ -78,10 +78,26 @@ fn names(calls: &[Value]) -> Vec<&str> {
     calls.iter().filter_map(|c| c["name"].as_str()).collect()
 }
 
-async fn local_model_understands_the_spec_commands(db: Db) {
+/// Ada's conversation with the offline planner after three adds: 1 "buy groceries", 2 "pay bills",
+/// 3 "prepare the meeting slides". Returns the app, Ada and the conversation id.
+async fn ada_with_three_tasks(db: Db) -> (TestApp, TestUser, i64) {
     let app = TestApp::start(db).await;
     let u = app.sign_up("Ada").await;
+    let (c, _, _) = chat_ok(&app, &u, None, "Add a task to buy groceries").await;
+    chat_ok(&app, &u, Some(c), "I need to remember to pay bills").await;
+    chat_ok(
+        &app,
+        &u,
+        Some(c),
+        "Add a task to prepare the meeting slides",
+    )
+    .await;
+    (app, u, c)
+}
 
+async fn the_planner_adds_tasks_said_in_several_ways_and_records_the_turns(db: Db) {
+    let app = TestApp::start(db).await;
+    let u = app.sign_up("Ada").await;
     let (c, reply, calls) = chat_ok(&app, &u, None, "Add a task to buy groceries").await;
     assert!(reply.contains("buy groceries"), "{reply}");
     assert_eq!(names(&calls), ["add_task"]);
@@ -103,6 +119,19 @@ async fn local_model_understands_the_spec_commands(db: Db) {
         ["buy groceries", "pay bills", "prepare the meeting slides"]
     );
 
+    // every turn is in the conversation, in order, with its tool calls
+    // everything is in the conversation, in order, with tool calls
+    let msgs = messages(&app, &u, c).await;
+    assert_eq!(msgs.len(), 2 * 3);
+    assert_eq!(msgs[0]["role"], "user");
+    assert_eq!(msgs[0]["content"], "Add a task to buy groceries");
+    assert_eq!(msgs[1]["role"], "assistant");
+    assert_eq!(msgs[1]["tool_calls"][0]["name"], "add_task");
+    app.finish().await;
+}
+
+async fn the_planner_lists_all_pending_and_completed_tasks(db: Db) {
+    let (app, u, c) = ada_with_three_tasks(db).await;
     let (_, reply, calls) = chat_ok(&app, &u, Some(c), "Show me all my tasks").await;
     assert_eq!(names(&calls), ["list_tasks"]);
     assert_eq!(calls[0]["arguments"]["status"], "all");
@@ -110,14 +139,7 @@ async fn local_model_understands_the_spec_commands(db: Db) {
         assert!(reply.contains(t), "{reply}");
     }
 
-    let (_, reply, calls) = chat_ok(&app, &u, Some(c), "Mark task 2 as complete").await;
-    assert_eq!(names(&calls), ["complete_task"]);
-    assert!(reply.contains("pay bills"), "{reply}");
-    assert_eq!(
-        task(&app.tasks(&u).await, 2).expect("task 2")["completed"],
-        true
-    );
-
+    chat_ok(&app, &u, Some(c), "Mark task 2 as complete").await;
     let (_, reply, calls) = chat_ok(&app, &u, Some(c), "What's pending?").await;
     assert_eq!(calls[0]["arguments"]["status"], "pending");
     assert!(
@@ -132,6 +154,19 @@ async fn local_model_understands_the_spec_commands(db: Db) {
         "{reply}"
     );
 
+    app.finish().await;
+}
+
+async fn the_planner_completes_tasks_by_number_and_by_title(db: Db) {
+    let (app, u, c) = ada_with_three_tasks(db).await;
+    let (_, reply, calls) = chat_ok(&app, &u, Some(c), "Mark task 2 as complete").await;
+    assert_eq!(names(&calls), ["complete_task"]);
+    assert!(reply.contains("pay bills"), "{reply}");
+    assert_eq!(
+        task(&app.tasks(&u).await, 2).expect("task 2")["completed"],
+        true
+    );
+
     let (_, reply, calls) = chat_ok(&app, &u, Some(c), "I finished buying groceries").await;
     assert_eq!(names(&calls), ["list_tasks", "complete_task"]);
     assert_eq!(calls[1]["arguments"]["task_id"], 1);
@@ -141,6 +176,11 @@ async fn local_model_understands_the_spec_commands(db: Db) {
         true
     );
 
+    app.finish().await;
+}
+
+async fn the_planner_asks_before_deleting_by_title_and_yes_deletes(db: Db) {
+    let (app, u, c) = ada_with_three_tasks(db).await;
     // deleting by title asks first; the "yes" of the next turn deletes
     let (_, reply, calls) = chat_ok(&app, &u, Some(c), "Delete the meeting task").await;
     assert_eq!(names(&calls), ["list_tasks"]);
@@ -154,6 +194,11 @@ async fn local_model_understands_the_spec_commands(db: Db) {
     assert!(reply.contains("prepare the meeting slides"), "{reply}");
     assert!(task(&app.tasks(&u).await, 3).is_none());
 
+    app.finish().await;
+}
+
+async fn the_planner_renames_a_task_by_number(db: Db) {
+    let (app, u, c) = ada_with_three_tasks(db).await;
     let (_, reply, calls) = chat_ok(&app, &u, Some(c), "Change task 1 to 'Call mom tonight'").await;
     assert_eq!(names(&calls), ["update_task"]);
     assert!(reply.contains("Call mom tonight"), "{reply}");
@@ -162,6 +207,11 @@ async fn local_model_understands_the_spec_commands(db: Db) {
         "Call mom tonight"
     );
 
+    app.finish().await;
+}
+
+async fn unknown_task_numbers_and_titles_are_explained_and_change_nothing(db: Db) {
+    let (app, u, c) = ada_with_three_tasks(db).await;
     // unknown task numbers and titles are explained, nothing changes
     let before = app.tasks(&u).await;
     let (_, reply, _) = chat_ok(&app, &u, Some(c), "Delete task 99").await;
@@ -170,6 +220,21 @@ async fn local_model_understands_the_spec_commands(db: Db) {
     assert!(reply.contains("couldn't find"), "{reply}");
     assert_eq!(app.tasks(&u).await, before);
 
+    app.finish().await;
+}
+
+async fn an_ambiguous_title_gets_a_question_and_the_answer_picks_the_task(db: Db) {
+    let (app, u, c) = ada_with_three_tasks(db).await;
+    // only the two tasks added below mention a meeting
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/{}/tasks/3", u.id),
+            Some(&u.jwt),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
     // an ambiguous title gets a question back, and the answer completes the request
     chat_ok(&app, &u, Some(c), "add a task to book team meeting room").await; // 4
     chat_ok(&app, &u, Some(c), "remind me to send meeting notes").await; // 5
@@ -188,6 +253,12 @@ async fn local_model_understands_the_spec_commands(db: Db) {
     assert!(task(&app.tasks(&u).await, 5).is_none());
     assert!(task(&app.tasks(&u).await, 4).is_some());
 
+    app.finish().await;
+}
+
+async fn the_planner_reopens_a_completed_task(db: Db) {
+    let (app, u, c) = ada_with_three_tasks(db).await;
+    chat_ok(&app, &u, Some(c), "Mark task 2 as complete").await;
     // reopening
     chat_ok(&app, &u, Some(c), "mark task 2 as not done").await;
     assert_eq!(
@@ -195,13 +266,6 @@ async fn local_model_understands_the_spec_commands(db: Db) {
         false
     );
 
-    // everything is in the conversation, in order, with tool calls
-    let msgs = messages(&app, &u, c).await;
-    assert_eq!(msgs.len(), 2 * 18);
-    assert_eq!(msgs[0]["role"], "user");
-    assert_eq!(msgs[0]["content"], "Add a task to buy groceries");
-    assert_eq!(msgs[1]["role"], "assistant");
-    assert_eq!(msgs[1]["tool_calls"][0]["name"], "add_task");
     app.finish().await;
 }
 
@@ -692,7 +756,14 @@ async fn a_conversation_deleted_before_its_turn_is_not_waited_for(db: Db) {
 
 db_tests!(
     a_conversation_deleted_before_its_turn_is_not_waited_for,
-    local_model_understands_the_spec_commands,
+    the_planner_adds_tasks_said_in_several_ways_and_records_the_turns,
+    the_planner_lists_all_pending_and_completed_tasks,
+    the_planner_completes_tasks_by_number_and_by_title,
+    the_planner_asks_before_deleting_by_title_and_yes_deletes,
+    the_planner_renames_a_task_by_number,
+    unknown_task_numbers_and_titles_are_explained_and_change_nothing,
+    an_ambiguous_title_gets_a_question_and_the_answer_picks_the_task,
+    the_planner_reopens_a_completed_task,
     openai_model_calls_tools_over_several_steps,
     history_sent_to_the_model_is_a_bounded_window,
     a_restart_between_messages_loses_nothing,
