@@ -354,13 +354,8 @@ async fn sign_in_is_rate_limited(db: Db) {
     app.finish().await;
 }
 
-async fn token_attacks_are_refused(db: Db) {
-    let app = TestApp::start(db).await;
-    let user = app.sign_up("Frank").await;
-    let path = format!("/api/{}/tasks", user.id);
-    let auth = &app.state.auth;
-    let iss = auth.issuer().to_owned();
-    let claims = |sub: &str, exp: u64, iss: &str| Claims {
+fn claims(sub: &str, exp: u64, iss: &str) -> Claims {
+    Claims {
         sub: sub.to_owned(),
         iat: now(),
         exp,
@@ -370,14 +365,36 @@ async fn token_attacks_are_refused(db: Db) {
         aud: Some(json!(iss)),
         email: None,
         name: None,
-    };
+    }
+}
 
-    // baseline: a correctly signed token works
-    let good = auth
+/// Frank with a correctly signed token that works (and is now remembered as verified). Returns
+/// the app, Frank, his task path, the server's issuer and the token.
+async fn frank_with_a_good_token(db: Db) -> (TestApp, common::TestUser, String, String, String) {
+    let app = TestApp::start(db).await;
+    let user = app.sign_up("Frank").await;
+    let path = format!("/api/{}/tasks", user.id);
+    let iss = app.state.auth.issuer().to_owned();
+    let good = app
+        .state
+        .auth
         .sign_claims(&claims(&user.id, now() + 600, &iss))
         .unwrap();
     assert_eq!(app.call(Method::GET, &path, Some(&good), None).await.0, 200);
+    (app, user, path, iss, good)
+}
 
+async fn refuse_all(app: &TestApp, path: &str, bad: Vec<(&str, String)>) {
+    for (what, token) in bad {
+        let (status, err) = app.call(Method::GET, path, Some(&token), None).await;
+        assert_eq!(status, 401, "{what} must be refused: {err}");
+        assert_eq!(err["code"], "UNAUTHORIZED", "{what}");
+    }
+}
+
+async fn forged_altered_expired_or_foreign_tokens_are_refused(db: Db) {
+    let (app, user, path, iss, good) = frank_with_a_good_token(db).await;
+    let auth = &app.state.auth;
     let mut bad: Vec<(&str, String)> = vec![];
     bad.push((
         "expired",
@@ -445,6 +462,13 @@ async fn token_attacks_are_refused(db: Db) {
     }
     bad.push(("garbage", "not.a.jwt".into()));
     bad.push(("session token as jwt", user.session.clone()));
+    refuse_all(&app, &path, bad).await;
+    app.finish().await;
+}
+
+async fn variants_of_a_remembered_token_are_refused_and_it_still_works(db: Db) {
+    let (app, _user, path, _iss, good) = frank_with_a_good_token(db).await;
+    let mut bad: Vec<(&str, String)> = vec![];
     // the good token is now remembered as verified: none of its variants may ride on that
     let (body, sig) = good.rsplit_once('.').unwrap();
     let mut sig = sig.to_owned().into_bytes();
@@ -456,13 +480,15 @@ async fn token_attacks_are_refused(db: Db) {
     bad.push(("no signature", format!("{body}.")));
     bad.push(("trailing junk", format!("{good}x")));
 
-    for (what, token) in bad {
-        let (status, err) = app.call(Method::GET, &path, Some(&token), None).await;
-        assert_eq!(status, 401, "{what} must be refused: {err}");
-        assert_eq!(err["code"], "UNAUTHORIZED", "{what}");
-    }
+    refuse_all(&app, &path, bad).await;
     // ...and the remembered token itself still works
     assert_eq!(app.call(Method::GET, &path, Some(&good), None).await.0, 200);
+    app.finish().await;
+}
+
+async fn an_expired_token_says_it_expired(db: Db) {
+    let (app, user, path, iss, _good) = frank_with_a_good_token(db).await;
+    let auth = &app.state.auth;
     // expired tokens say so, so clients know to refresh
     let expired = auth
         .sign_claims(&claims(&user.id, now() - 120, &iss))
@@ -471,6 +497,11 @@ async fn token_attacks_are_refused(db: Db) {
         app.call(Method::GET, &path, Some(&expired), None).await.1["message"],
         "Token expired."
     );
+    app.finish().await;
+}
+
+async fn no_token_or_another_scheme_is_401_with_a_bearer_challenge(db: Db) {
+    let (app, user, path, _iss, _good) = frank_with_a_good_token(db).await;
     // no token / wrong scheme
     assert_eq!(app.call(Method::GET, &path, None, None).await.0, 401);
     let res = app
@@ -686,7 +717,10 @@ db_tests!(
     sign_up_errors,
     wrong_password,
     sign_in_is_rate_limited,
-    token_attacks_are_refused,
+    forged_altered_expired_or_foreign_tokens_are_refused,
+    variants_of_a_remembered_token_are_refused_and_it_still_works,
+    an_expired_token_says_it_expired,
+    no_token_or_another_scheme_is_401_with_a_bearer_challenge,
     better_auth_hs256_tokens,
     hs256_refused_without_configured_secret,
     keys_persist_across_restarts,
