@@ -135,11 +135,26 @@ async fn tools_are_listed_with_schemas(db: Db) {
     app.finish().await;
 }
 
-async fn every_tool_works_and_reaches_the_database(db: Db) {
+/// Ann connected over MCP with two tasks added through it: 1 "Buy groceries" (description
+/// "milk"), 2 "Pay bills".
+async fn ann_with_two_tasks(db: Db) -> (TestApp, TestUser, RunningService<rmcp::RoleClient, ()>) {
     let app = TestApp::start(db).await;
     let a = app.sign_up("Ann").await;
     let client = connect(&app, &app.mcp_token(&a)).await;
+    call(
+        &client,
+        "add_task",
+        json!({"title": "Buy groceries", "description": "milk"}),
+    )
+    .await;
+    call(&client, "add_task", json!({"title": "Pay bills"})).await;
+    (app, a, client)
+}
 
+async fn add_task_creates_the_task_in_the_database(db: Db) {
+    let app = TestApp::start(db).await;
+    let a = app.sign_up("Ann").await;
+    let client = connect(&app, &app.mcp_token(&a)).await;
     let r = call(
         &client,
         "add_task",
@@ -156,19 +171,19 @@ async fn every_tool_works_and_reaches_the_database(db: Db) {
     assert_eq!(status, 200);
     assert_eq!(t["description"], "milk");
 
-    call(&client, "add_task", json!({"title": "Pay bills"})).await;
+    client.cancel().await.expect("close client");
+    app.finish().await;
+}
+
+async fn list_tasks_returns_every_task_and_filters_by_status(db: Db) {
+    let (app, _, client) = ann_with_two_tasks(db).await;
     let r = call(&client, "list_tasks", json!({})).await;
     assert_eq!(
         value_of(&r),
         json!({"tasks": [{"id": 1, "title": "Buy groceries", "completed": false, "priority": "medium", "tags": [], "overdue": false}, {"id": 2, "title": "Pay bills", "completed": false, "priority": "medium", "tags": [], "overdue": false}]})
     );
 
-    let r = call(&client, "complete_task", json!({"task_id": 1})).await;
-    assert_eq!(
-        value_of(&r),
-        json!({"task_id": 1, "status": "completed", "title": "Buy groceries"})
-    );
-    assert_eq!(task(&app, &a, 1).await.1["completed"], true);
+    call(&client, "complete_task", json!({"task_id": 1})).await;
     let r = call(&client, "list_tasks", json!({"status": "pending"})).await;
     assert_eq!(
         value_of(&r),
@@ -179,6 +194,18 @@ async fn every_tool_works_and_reaches_the_database(db: Db) {
         value_of(&r),
         json!({"tasks": [{"id": 1, "title": "Buy groceries", "completed": true, "priority": "medium", "tags": [], "overdue": false}]})
     );
+    client.cancel().await.expect("close client");
+    app.finish().await;
+}
+
+async fn complete_task_completes_and_reopens_in_the_database(db: Db) {
+    let (app, a, client) = ann_with_two_tasks(db).await;
+    let r = call(&client, "complete_task", json!({"task_id": 1})).await;
+    assert_eq!(
+        value_of(&r),
+        json!({"task_id": 1, "status": "completed", "title": "Buy groceries"})
+    );
+    assert_eq!(task(&app, &a, 1).await.1["completed"], true);
     // reopen
     let r = call(
         &client,
@@ -189,6 +216,12 @@ async fn every_tool_works_and_reaches_the_database(db: Db) {
     assert_eq!(value_of(&r)["status"], "reopened");
     assert_eq!(task(&app, &a, 1).await.1["completed"], false);
 
+    client.cancel().await.expect("close client");
+    app.finish().await;
+}
+
+async fn update_task_changes_the_title_and_description(db: Db) {
+    let (app, a, client) = ann_with_two_tasks(db).await;
     let r = call(
         &client,
         "update_task",
@@ -205,13 +238,28 @@ async fn every_tool_works_and_reaches_the_database(db: Db) {
         (Some("Pay electricity bill"), Some("before Friday"))
     );
 
+    client.cancel().await.expect("close client");
+    app.finish().await;
+}
+
+async fn delete_task_removes_the_task(db: Db) {
+    let (app, a, client) = ann_with_two_tasks(db).await;
     let r = call(&client, "delete_task", json!({"task_id": 2})).await;
     assert_eq!(
         value_of(&r),
-        json!({"task_id": 2, "status": "deleted", "title": "Pay electricity bill"})
+        json!({"task_id": 2, "status": "deleted", "title": "Pay bills"})
     );
     assert_eq!(task(&app, &a, 2).await.0, 404);
 
+    client.cancel().await.expect("close client");
+    app.finish().await;
+}
+
+async fn tool_errors_are_reported_as_tool_errors_and_change_nothing(db: Db) {
+    let app = TestApp::start(db).await;
+    let a = app.sign_up("Ann").await;
+    let client = connect(&app, &app.mcp_token(&a)).await;
+    call(&client, "add_task", json!({"title": "Buy groceries"})).await;
     // errors are tool errors, not crashes, and change nothing
     for (name, args, needle) in [
         ("complete_task", json!({"task_id": 99}), "not found"),
@@ -245,7 +293,7 @@ async fn every_tool_works_and_reaches_the_database(db: Db) {
     let tasks = app.tasks(&a).await;
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0]["title"], "Buy groceries");
-    client.cancel().await.unwrap();
+    client.cancel().await.expect("close client");
     app.finish().await;
 }
 
@@ -612,7 +660,12 @@ db_tests!(
     input_schemas_are_exact_per_tool,
     arguments_are_checked_and_task_ids_may_be_strings,
     tools_are_listed_with_schemas,
-    every_tool_works_and_reaches_the_database,
+    add_task_creates_the_task_in_the_database,
+    list_tasks_returns_every_task_and_filters_by_status,
+    complete_task_completes_and_reopens_in_the_database,
+    update_task_changes_the_title_and_description,
+    delete_task_removes_the_task,
+    tool_errors_are_reported_as_tool_errors_and_change_nothing,
     a_token_never_reaches_another_users_tasks,
     unauthenticated_and_foreign_host_requests_are_refused,
     allowed_hosts_are_configurable,
