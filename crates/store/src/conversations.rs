@@ -317,6 +317,7 @@ impl Store {
     /// text: a turn that died while writing its reply (the process was killed, the node drained)
     /// leaves its reserved row behind. Call only while holding the conversation's turn lease, when
     /// no other turn of it can be writing. Returns how many replies were marked.
+    #[tracing::instrument(name = "store.fail_interrupted_replies", level = "debug", skip_all, fields(user_id = %user_id, conversation_id = conversation_id))]
     pub async fn fail_interrupted_replies(
         &self,
         user_id: &str,
