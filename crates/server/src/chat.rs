@@ -76,6 +76,23 @@ pub async fn acquire_turn_for_action(
     lease::acquire(state, user_id, conversation_id).await
 }
 
+/// The most rows one page of conversations, messages, threads or items holds.
+pub const MAX_PAGE: u64 = 100;
+
+/// The one paging rule of every conversation and message list, REST and ChatKit alike: no
+/// `limit` gives the list's default, `0` is refused (422), and anything above [`MAX_PAGE`] is
+/// clamped to it (as the official ChatKit server passes any limit through).
+pub fn page_limit(raw: Option<u64>, default: u64) -> Result<u64, ApiError> {
+    match raw {
+        None => Ok(default.min(MAX_PAGE)),
+        Some(0) => Err(ApiError::field(
+            "limit",
+            "limit must be at least 1 (pages hold at most 100)",
+        )),
+        Some(n) => Ok(n.min(MAX_PAGE)),
+    }
+}
+
 /// Cuts a page read with `limit + 1` rows down to `limit`; true when there were more.
 pub fn truncate_page<T>(rows: &mut Vec<T>, limit: u64) -> bool {
     let more = rows.len() as u64 > limit;

@@ -91,8 +91,9 @@ pub struct MessagePage {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// 1..=100 (default 20 for conversations, 100 for messages)
-    #[param(minimum = 1, maximum = 100)]
+    /// Page size, at least 1 (default 20 for conversations, 100 for messages); larger than 100
+    /// is clamped to 100.
+    #[param(minimum = 1)]
     pub limit: Option<u64>,
     /// Cursor: the last id of the previous page.
     pub after: Option<i64>,
@@ -107,10 +108,7 @@ impl PageQuery {
         default_limit: u64,
         default_order: MessageOrder,
     ) -> ApiResult<(u64, MessageOrder)> {
-        let limit = self.limit.unwrap_or(default_limit);
-        if !(1..=100).contains(&limit) {
-            return Err(ApiError::field("limit", "limit must be between 1 and 100"));
-        }
+        let limit = chat::page_limit(self.limit, default_limit)?;
         let order = match self.order.as_deref() {
             None => default_order,
             Some("asc") => MessageOrder::Asc,

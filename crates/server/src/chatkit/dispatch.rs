@@ -203,7 +203,7 @@ async fn get_by_id(state: &AppState, user: &AuthUser, p: ThreadParams) -> ApiRes
 }
 
 async fn threads_list(state: &AppState, user: &AuthUser, p: ListParams) -> ApiResult<Response> {
-    let limit = limit_of(p.limit);
+    let limit = limit_of(p.limit)?;
     let order = order_of(p.order.as_deref())?;
     let after = cursor(p.after.as_deref(), "thr_")?;
     let mut rows = state
@@ -220,7 +220,7 @@ async fn threads_list(state: &AppState, user: &AuthUser, p: ListParams) -> ApiRe
 
 async fn items_list(state: &AppState, user: &AuthUser, p: ItemsListParams) -> ApiResult<Response> {
     let c = load_thread(state, user, &p.thread_id).await?;
-    let limit = limit_of(p.limit);
+    let limit = limit_of(p.limit)?;
     let order = order_of(p.order.as_deref())?;
     let after = cursor(p.after.as_deref(), "msg_")?;
     let mut rows = state

@@ -9,7 +9,6 @@ use todobot_store::{MessageOrder, validate};
 use crate::error::{ApiError, ApiResult};
 
 pub const DEFAULT_PAGE: u64 = 20;
-pub const MAX_PAGE: u64 = 100;
 
 /// The envelope every request shares; read first, so a malformed body is told apart from bad params.
 #[derive(Debug, Deserialize)]
@@ -247,13 +246,9 @@ pub fn order_of(raw: Option<&str>) -> ApiResult<MessageOrder> {
     }
 }
 
-/// A page size: the default when absent or 0, at most [`MAX_PAGE`] (a larger one is clamped, as the
-/// official server passes any limit through).
-pub fn limit_of(raw: Option<u64>) -> u64 {
-    match raw {
-        None | Some(0) => DEFAULT_PAGE,
-        Some(n) => n.min(MAX_PAGE),
-    }
+/// A page size, by the same rule as the REST lists ([`crate::chat::page_limit`]).
+pub fn limit_of(raw: Option<u64>) -> ApiResult<u64> {
+    crate::chat::page_limit(raw, DEFAULT_PAGE)
 }
 
 /// A pagination cursor (`after`): an id with the given prefix.
@@ -277,10 +272,10 @@ mod tests {
 
     #[test]
     fn limits_are_clamped() {
-        assert_eq!(limit_of(None), DEFAULT_PAGE);
-        assert_eq!(limit_of(Some(0)), DEFAULT_PAGE);
-        assert_eq!(limit_of(Some(7)), 7);
-        assert_eq!(limit_of(Some(200)), MAX_PAGE);
+        assert_eq!(limit_of(None).ok(), Some(DEFAULT_PAGE));
+        assert!(limit_of(Some(0)).is_err());
+        assert_eq!(limit_of(Some(7)).ok(), Some(7));
+        assert_eq!(limit_of(Some(200)).ok(), Some(crate::chat::MAX_PAGE));
     }
 
     #[test]
