@@ -244,7 +244,63 @@ async fn discovery(db: Db) {
     app.finish().await;
 }
 
-async fn the_code_flow_end_to_end(db: Db) {
+/// A token response of /oauth/token.
+#[derive(Debug, serde::Deserialize)]
+struct Tokens {
+    token_type: String,
+    scope: String,
+    access_token: String,
+    refresh_token: String,
+}
+
+/// A client Ann has connected through the code flow, and the tokens it got.
+struct Grant {
+    client_id: String,
+    tokens: Tokens,
+}
+
+/// Registers a client, has `user` approve it and exchanges the code for tokens.
+async fn grant(app: &TestApp, user: &TestUser) -> Grant {
+    let client_id = register(app, REDIRECT).await;
+    let code = code_for(app, user, &client_id, VERIFIER).await;
+    let (status, tokens) = exchange(app, &client_id, &code, VERIFIER, REDIRECT).await;
+    assert_eq!(status, 200, "{tokens}");
+    let tokens = serde_json::from_value(tokens).expect("a token response");
+    Grant { client_id, tokens }
+}
+
+/// Refreshes with `refresh_token`, expecting new tokens.
+async fn refreshed(app: &TestApp, client_id: &str, refresh_token: &str) -> Tokens {
+    let (status, tokens) = refresh(app, client_id, refresh_token).await;
+    assert_eq!(status, 200, "{tokens}");
+    serde_json::from_value(tokens).expect("a token response")
+}
+
+/// The client names of the user's connected OAuth clients.
+async fn connections(app: &TestApp, user: &TestUser) -> Vec<String> {
+    let (status, list) = app
+        .call(
+            Method::GET,
+            "/api/account/connections",
+            Some(&user.session),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{list}");
+    list.as_array()
+        .expect("a connection list")
+        .iter()
+        .map(|c| c["client_name"].as_str().expect("client_name").to_owned())
+        .collect()
+}
+
+/// Status of the user's task list read with this bearer token.
+async fn rest_status(app: &TestApp, user: &TestUser, token: &str) -> u16 {
+    let path = format!("/api/{}/tasks", user.id);
+    app.call(Method::GET, &path, Some(token), None).await.0
+}
+
+async fn authorize_sends_the_browser_to_a_consent_page_only_signed_in_users_can_read(db: Db) {
     let app = TestApp::start(db).await;
     let ann = app.sign_up("Ann").await;
     let client_id = register(&app, REDIRECT).await;
@@ -260,17 +316,9 @@ async fn the_code_flow_end_to_end(db: Db) {
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with("/oauth/consent.html?"), "{location}");
     // the page's API: who asks (signed-in users only)
-    let (status, _) = app
-        .call(
-            Method::GET,
-            &format!(
-                "/api/oauth/authorize?{}",
-                location.split_once('?').unwrap().1
-            ),
-            None,
-            None,
-        )
-        .await;
+    let query = location.split_once('?').unwrap().1;
+    let path = format!("/api/oauth/authorize?{query}");
+    let (status, _) = app.call(Method::GET, &path, None, None).await;
     assert_eq!(status, 401);
     let res = app
         .client
@@ -283,18 +331,18 @@ async fn the_code_flow_end_to_end(db: Db) {
     let about: Value = res.json().await.unwrap();
     assert_eq!(about["client_name"], "Test Client");
     assert_eq!(about["redirect_host"], "127.0.0.1:7777");
+    app.finish().await;
+}
 
-    let code = code_for(&app, &ann, &client_id, VERIFIER).await;
-    let (status, tokens) = exchange(&app, &client_id, &code, VERIFIER, REDIRECT).await;
-    assert_eq!(status, 200, "{tokens}");
-    assert_eq!(tokens["token_type"], "Bearer");
-    assert_eq!(tokens["scope"], "mcp");
-    let access = tokens["access_token"].as_str().unwrap().to_owned();
-    let refresh1 = tokens["refresh_token"].as_str().unwrap().to_owned();
-
+async fn an_approved_code_gives_a_bearer_token_that_works_on_mcp_as_the_user(db: Db) {
+    let app = TestApp::start(db).await;
+    let ann = app.sign_up("Ann").await;
+    let Grant { tokens, .. } = grant(&app, &ann).await;
+    assert_eq!(tokens.token_type, "Bearer");
+    assert_eq!(tokens.scope, "mcp");
     // the token works on /mcp, with a real MCP client, as Ann
     let config = StreamableHttpClientTransportConfig::with_uri(Arc::<str>::from(app.url("/mcp")))
-        .auth_header(access.clone());
+        .auth_header(tokens.access_token);
     let mcp = ()
         .serve(StreamableHttpClientTransport::with_client(
             reqwest::Client::new(),
@@ -308,59 +356,54 @@ async fn the_code_flow_end_to_end(db: Db) {
         .unwrap();
     mcp.cancel().await.unwrap();
     assert_eq!(app.tasks(&ann).await[0]["title"], "via oauth");
-    // ...and not on the REST API (another audience), nor REST tokens on /mcp
-    let (status, _) = app
-        .call(
-            Method::GET,
-            &format!("/api/{}/tasks", ann.id),
-            Some(&access),
-            None,
-        )
-        .await;
-    assert_eq!(status, 401);
+    app.finish().await;
+}
+
+async fn oauth_tokens_do_not_work_on_rest_nor_rest_tokens_on_mcp(db: Db) {
+    let app = TestApp::start(db).await;
+    let ann = app.sign_up("Ann").await;
+    let Grant { tokens, .. } = grant(&app, &ann).await;
+    assert_eq!(mcp_status(&app, &tokens.access_token, None).await, 200);
+    // not on the REST API (another audience), nor REST tokens on /mcp
+    assert_eq!(rest_status(&app, &ann, &tokens.access_token).await, 401);
     assert_eq!(mcp_status(&app, &ann.jwt, None).await, 401);
+    app.finish().await;
+}
 
-    // refresh rotates
-    let (status, t2) = refresh(&app, &client_id, &refresh1).await;
-    assert_eq!(status, 200, "{t2}");
-    let refresh2 = t2["refresh_token"].as_str().unwrap().to_owned();
-    assert_ne!(refresh1, refresh2);
-    assert_eq!(
-        mcp_status(&app, t2["access_token"].as_str().unwrap(), None).await,
-        200
-    );
-    // the user sees the connection
-    let (_, list) = app
-        .call(
-            Method::GET,
-            "/api/account/connections",
-            Some(&ann.session),
-            None,
-        )
-        .await;
-    assert_eq!(list.as_array().unwrap().len(), 1);
-    assert_eq!(list[0]["client_name"], "Test Client");
+async fn refresh_rotates_the_refresh_token_and_the_grant_stays_one_connection(db: Db) {
+    let app = TestApp::start(db).await;
+    let ann = app.sign_up("Ann").await;
+    let Grant { client_id, tokens } = grant(&app, &ann).await;
+    let rotated = refreshed(&app, &client_id, &tokens.refresh_token).await;
+    assert_ne!(tokens.refresh_token, rotated.refresh_token);
+    assert_eq!(mcp_status(&app, &rotated.access_token, None).await, 200);
+    // the user sees the connection, once
+    assert_eq!(connections(&app, &ann).await, ["Test Client"]);
+    app.finish().await;
+}
 
-    // replaying the rotated refresh token revokes the whole grant
-    let (status, err) = refresh(&app, &client_id, &refresh1).await;
+async fn replaying_a_rotated_refresh_token_revokes_the_whole_grant(db: Db) {
+    let app = TestApp::start(db).await;
+    let ann = app.sign_up("Ann").await;
+    let Grant { client_id, tokens } = grant(&app, &ann).await;
+    let rotated = refreshed(&app, &client_id, &tokens.refresh_token).await;
+
+    let (status, err) = refresh(&app, &client_id, &tokens.refresh_token).await;
     assert_eq!(status, 400);
     assert_eq!(err["error"], "invalid_grant");
-    let (status, _) = refresh(&app, &client_id, &refresh2).await;
+    let (status, _) = refresh(&app, &client_id, &rotated.refresh_token).await;
     assert_eq!(status, 400, "the newer refresh token died with the grant");
     assert_eq!(
-        mcp_status(&app, &access, None).await,
+        mcp_status(&app, &tokens.access_token, None).await,
         401,
         "access tokens stop at once"
     );
-    let (_, list) = app
-        .call(
-            Method::GET,
-            "/api/account/connections",
-            Some(&ann.session),
-            None,
-        )
-        .await;
-    assert_eq!(list, json!([]));
+    assert_eq!(
+        mcp_status(&app, &rotated.access_token, None).await,
+        401,
+        "access tokens stop at once"
+    );
+    assert!(connections(&app, &ann).await.is_empty());
     app.finish().await;
 }
 
@@ -690,67 +733,78 @@ async fn revocation_and_expiry(db: Db) {
     app.finish().await;
 }
 
-async fn personal_access_tokens(db: Db) {
+/// A personal access token as created: its id and the secret, shown this once.
+#[derive(Debug, serde::Deserialize)]
+struct CreatedPat {
+    id: String,
+    token: String,
+}
+
+/// POST /api/account/tokens with the user's session (or none).
+async fn create_pat(app: &TestApp, session: Option<&str>, body: Value) -> (u16, Value) {
+    app.call(Method::POST, "/api/account/tokens", session, Some(body))
+        .await
+}
+
+/// A 30-day token named "Claude Desktop" for `user`.
+async fn claude_desktop_pat(app: &TestApp, user: &TestUser) -> CreatedPat {
+    let body = json!({"name": "Claude Desktop", "expires_in_days": 30});
+    let (status, created) = create_pat(app, Some(&user.session), body).await;
+    assert_eq!(status, 201, "{created}");
+    serde_json::from_value(created).expect("a created token")
+}
+
+/// Status of DELETE /api/account/tokens/{id} with this session.
+async fn revoke_pat(app: &TestApp, session: &str, id: &str) -> u16 {
+    let path = format!("/api/account/tokens/{id}");
+    app.call(Method::DELETE, &path, Some(session), None).await.0
+}
+
+async fn creating_a_personal_access_token_needs_a_session_a_name_and_a_positive_expiry(db: Db) {
     let app = TestApp::start(db).await;
     let ann = app.sign_up("Ann").await;
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/api/account/tokens",
-            None,
-            Some(json!({"name": "x"})),
-        )
-        .await;
+    let (status, _) = create_pat(&app, None, json!({"name": "x"})).await;
     assert_eq!(status, 401);
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/api/account/tokens",
-            Some(&ann.session),
-            Some(json!({"name": "x", "expires_in_days": 0})),
-        )
-        .await;
+    let body = json!({"name": "x", "expires_in_days": 0});
+    let (status, _) = create_pat(&app, Some(&ann.session), body).await;
     assert_eq!(status, 422);
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/api/account/tokens",
-            Some(&ann.session),
-            Some(json!({"name": " "})),
-        )
-        .await;
+    let (status, _) = create_pat(&app, Some(&ann.session), json!({"name": " "})).await;
     assert_eq!(status, 422);
-    let (status, created) = app
-        .call(
-            Method::POST,
-            "/api/account/tokens",
-            Some(&ann.session),
-            Some(json!({"name": "Claude Desktop", "expires_in_days": 30})),
-        )
+    let (_, list) = app
+        .call(Method::GET, "/api/account/tokens", Some(&ann.jwt), None)
         .await;
-    assert_eq!(status, 201, "{created}");
-    let pat = created["token"].as_str().unwrap().to_owned();
-    assert!(pat.starts_with("tbp_"));
-    // listed without the secret
+    assert_eq!(list, json!([]), "refused requests create nothing");
+    app.finish().await;
+}
+
+async fn a_personal_access_token_is_listed_without_its_secret(db: Db) {
+    let app = TestApp::start(db).await;
+    let ann = app.sign_up("Ann").await;
+    let pat = claude_desktop_pat(&app, &ann).await;
+    assert!(pat.token.starts_with("tbp_"));
     let (_, list) = app
         .call(Method::GET, "/api/account/tokens", Some(&ann.jwt), None)
         .await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["name"], "Claude Desktop");
-    assert!(!list.to_string().contains(&pat));
+    assert!(!list.to_string().contains(&pat.token));
     assert!(list[0]["expires_at"].is_string());
-    // works on /mcp, not on the REST API
-    assert_eq!(mcp_status(&app, &pat, None).await, 200);
-    let (status, _) = app
-        .call(
-            Method::GET,
-            &format!("/api/{}/tasks", ann.id),
-            Some(&pat),
-            None,
-        )
-        .await;
-    assert_eq!(status, 401);
-    // the cookie API refuses foreign pages
+    app.finish().await;
+}
+
+async fn a_personal_access_token_works_on_mcp_not_on_rest(db: Db) {
+    let app = TestApp::start(db).await;
+    let ann = app.sign_up("Ann").await;
+    let pat = claude_desktop_pat(&app, &ann).await;
+    assert_eq!(mcp_status(&app, &pat.token, None).await, 200);
+    assert_eq!(rest_status(&app, &ann, &pat.token).await, 401);
+    assert_eq!(mcp_status(&app, "tbp_made-up", None).await, 401);
+    app.finish().await;
+}
+
+async fn the_cookie_token_api_refuses_foreign_pages(db: Db) {
+    let app = TestApp::start(db).await;
+    let ann = app.sign_up("Ann").await;
     let res = app
         .client
         .post(app.url("/api/account/tokens"))
@@ -764,33 +818,30 @@ async fn personal_access_tokens(db: Db) {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    // another user cannot see or revoke it; Ann can, and it stops at once
+    let (_, list) = app
+        .call(Method::GET, "/api/account/tokens", Some(&ann.jwt), None)
+        .await;
+    assert_eq!(list, json!([]), "the refused request created nothing");
+    app.finish().await;
+}
+
+async fn only_the_owner_sees_and_revokes_a_token_and_revoking_stops_it_at_once(db: Db) {
+    let app = TestApp::start(db).await;
+    let ann = app.sign_up("Ann").await;
+    let pat = claude_desktop_pat(&app, &ann).await;
     let bob = app.sign_up("Bob").await;
     let (_, list_b) = app
         .call(Method::GET, "/api/account/tokens", Some(&bob.session), None)
         .await;
     assert_eq!(list_b, json!([]));
-    let id = created["id"].as_str().unwrap();
-    let (status, _) = app
-        .call(
-            Method::DELETE,
-            &format!("/api/account/tokens/{id}"),
-            Some(&bob.session),
-            None,
-        )
-        .await;
-    assert_eq!(status, 404);
-    let (status, _) = app
-        .call(
-            Method::DELETE,
-            &format!("/api/account/tokens/{id}"),
-            Some(&ann.session),
-            None,
-        )
-        .await;
-    assert_eq!(status, 204);
-    assert_eq!(mcp_status(&app, &pat, None).await, 401);
-    assert_eq!(mcp_status(&app, "tbp_made-up", None).await, 401);
+    assert_eq!(revoke_pat(&app, &bob.session, &pat.id).await, 404);
+    assert_eq!(
+        mcp_status(&app, &pat.token, None).await,
+        200,
+        "Bob changed nothing"
+    );
+    assert_eq!(revoke_pat(&app, &ann.session, &pat.id).await, 204);
+    assert_eq!(mcp_status(&app, &pat.token, None).await, 401);
     app.finish().await;
 }
 
@@ -827,11 +878,19 @@ async fn origin_validation(db: Db) {
 
 db_tests!(
     discovery,
-    the_code_flow_end_to_end,
+    authorize_sends_the_browser_to_a_consent_page_only_signed_in_users_can_read,
+    an_approved_code_gives_a_bearer_token_that_works_on_mcp_as_the_user,
+    oauth_tokens_do_not_work_on_rest_nor_rest_tokens_on_mcp,
+    refresh_rotates_the_refresh_token_and_the_grant_stays_one_connection,
+    replaying_a_rotated_refresh_token_revokes_the_whole_grant,
     code_errors,
     authorization_request_errors,
     registration,
     revocation_and_expiry,
-    personal_access_tokens,
+    creating_a_personal_access_token_needs_a_session_a_name_and_a_positive_expiry,
+    a_personal_access_token_is_listed_without_its_secret,
+    a_personal_access_token_works_on_mcp_not_on_rest,
+    the_cookie_token_api_refuses_foreign_pages,
+    only_the_owner_sees_and_revokes_a_token_and_revoking_stops_it_at_once,
     origin_validation,
 );
