@@ -18,6 +18,8 @@ export async function run({ newPage, server, step }) {
   const phone = await newPage({ viewport: PHONE });
   phone.expectNetworkErrors = true;
   await signIn(phone, email);
+  // the phone has loaded its conversation list (in its closed drawer) before the server goes away
+  await phone.getByTestId("thread-list").locator("button", { hasText: "add a task to buy milk" }).first().waitFor({ state: "attached" });
 
   step("the server process is killed");
   await server.stop();
