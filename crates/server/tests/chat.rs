@@ -576,6 +576,8 @@ async fn bad_chat_input_is_rejected_and_changes_nothing(db: Db) {
     app.finish().await;
 }
 
+/// 500, 429, a hanging model and a malformed body: each a clear error, the message kept, and the
+/// conversation still one reply per message.
 async fn llm_failures_give_clear_errors_and_keep_the_message(db: Db) {
     let mock = MockLlm::start().await.expect("mock");
     let app = TestApp::start_with(db, openai_app_config(&mock)).await;
@@ -640,6 +642,26 @@ async fn llm_failures_give_clear_errors_and_keep_the_message(db: Db) {
         (502, Some("LLM_BAD_RESPONSE"))
     );
 
+    assert_user_reply_pairs(&messages(&app, &u, c).await, 4);
+    app.finish().await;
+}
+
+/// Every user message has exactly one reply after it.
+fn assert_user_reply_pairs(msgs: &[Value], turns: usize) {
+    assert_eq!(msgs.len(), 2 * turns);
+    for pair in msgs.chunks(2) {
+        assert_eq!(
+            (pair[0]["role"].as_str(), pair[1]["role"].as_str()),
+            (Some("user"), Some("assistant"))
+        );
+    }
+}
+
+async fn bad_tool_calls_are_fed_back_and_endless_tool_loops_are_cut_off(db: Db) {
+    let mock = MockLlm::start().await.expect("mock");
+    let app = TestApp::start_with(db, openai_app_config(&mock)).await;
+    let u = app.sign_up("Gus").await;
+
     // malformed tool-call arguments are fed back; the model corrects itself
     mock.push([
         Reply::ToolCalls(vec![(
@@ -649,7 +671,7 @@ async fn llm_failures_give_clear_errors_and_keep_the_message(db: Db) {
         Reply::tool("add_task", json!({"title": "call the bank"})),
         Reply::text("Added \"call the bank\"."),
     ]);
-    let (_, reply, calls) = chat_ok(&app, &u, Some(c), "add a task to call the bank").await;
+    let (c, reply, calls) = chat_ok(&app, &u, None, "add a task to call the bank").await;
     assert_eq!(reply, "Added \"call the bank\".");
     assert_eq!(calls.len(), 2);
     assert!(calls[0]["result"]["error"].is_string());
@@ -667,14 +689,7 @@ async fn llm_failures_give_clear_errors_and_keep_the_message(db: Db) {
     assert_eq!(calls.len(), app.state.config.llm.agent_max_turns);
 
     // the conversation stayed consistent: every user message has exactly one reply after it
-    let msgs = messages(&app, &u, c).await;
-    assert_eq!(msgs.len(), 12);
-    for pair in msgs.chunks(2) {
-        assert_eq!(
-            (pair[0]["role"].as_str(), pair[1]["role"].as_str()),
-            (Some("user"), Some("assistant"))
-        );
-    }
+    assert_user_reply_pairs(&messages(&app, &u, c).await, 2);
     app.finish().await;
 }
 
@@ -771,5 +786,6 @@ db_tests!(
     another_users_conversation_is_not_found,
     bad_chat_input_is_rejected_and_changes_nothing,
     llm_failures_give_clear_errors_and_keep_the_message,
+    bad_tool_calls_are_fed_back_and_endless_tool_loops_are_cut_off,
     chat_through_a_separate_mcp_service,
 );

@@ -90,84 +90,125 @@ async fn post_chat(base: &str, user_id: &str, jwt: &str, body: Value) -> reqwest
         .expect("chat request")
 }
 
-async fn killed_mid_turn_then_next_turn_answers(db: Vec<(String, String)>) {
-    todobot_server::install_tls_provider();
-    let mock = MockLlm::start().await.expect("mock");
-    let dir = std::env::temp_dir().join(format!("todobot-kill9-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let first = start(&dir, &db, &mock).await;
+/// A signed-up user of a running server: id and access token.
+struct User {
+    id: String,
+    jwt: String,
+}
+
+async fn sign_up(base: &str) -> User {
     let client = reqwest::Client::new();
     let res = client
-        .post(format!("{}/api/auth/sign-up/email", first.base))
+        .post(format!("{base}/api/auth/sign-up/email"))
         .json(&json!({"name": "Nine", "email": "nine@example.com", "password": "correct horse battery"}))
         .send()
         .await
         .expect("sign up");
     assert_eq!(res.status(), 200);
     let user: Value = res.json().await.expect("json");
-    let user_id = user["user"]["id"].as_str().expect("id").to_owned();
-    let session = user["token"].as_str().expect("token").to_owned();
+    let session = user["token"].as_str().expect("token");
     let token: Value = client
-        .get(format!("{}/api/auth/token", first.base))
-        .bearer_auth(&session)
+        .get(format!("{base}/api/auth/token"))
+        .bearer_auth(session)
         .send()
         .await
         .expect("token")
         .json()
         .await
         .expect("json");
-    let jwt = token["token"].as_str().expect("jwt").to_owned();
+    User {
+        id: user["user"]["id"].as_str().expect("id").to_owned(),
+        jwt: token["token"].as_str().expect("jwt").to_owned(),
+    }
+}
 
+/// Sends a streamed turn (its reply row is reserved before the model answers) in the background.
+fn send_streamed(base: &str, user: &User, cid: i64, text: &str) -> tokio::task::JoinHandle<()> {
+    let url = format!("{base}/api/{}/chat", user.id);
+    let (jwt, body) = (
+        user.jwt.clone(),
+        json!({"message": text, "conversation_id": cid}),
+    );
+    tokio::spawn(async move {
+        let _ = reqwest::Client::new()
+            .post(url)
+            .bearer_auth(&jwt)
+            .header("accept", "text/event-stream")
+            .json(&body)
+            .send()
+            .await;
+    })
+}
+
+fn kill_9(server: &mut Server) {
+    let status = Command::new("kill")
+        .args(["-KILL", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let _ = server.child.wait();
+}
+
+/// The conversation's messages as (role, status, content), oldest first.
+async fn transcript(base: &str, user: &User, cid: i64) -> Vec<(String, String, String)> {
+    let page: Value = reqwest::Client::new()
+        .get(format!(
+            "{base}/api/{}/conversations/{cid}/messages",
+            user.id
+        ))
+        .bearer_auth(&user.jwt)
+        .send()
+        .await
+        .expect("messages")
+        .json()
+        .await
+        .expect("json");
+    let text = |m: &Value, k: &str| m[k].as_str().unwrap_or_default().to_owned();
+    page["data"]
+        .as_array()
+        .expect("messages page")
+        .iter()
+        .map(|m| (text(m, "role"), text(m, "status"), text(m, "content")))
+        .collect()
+}
+
+async fn killed_mid_turn_then_next_turn_answers(db: Vec<(String, String)>) {
+    todobot_server::install_tls_provider();
+    let mock = MockLlm::start().await.expect("mock");
+    let dir = std::env::temp_dir().join(format!("todobot-kill9-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut first = start(&dir, &db, &mock).await;
+    let user = sign_up(&first.base).await;
     mock.push([Reply::text("hello")]);
-    let res = post_chat(&first.base, &user_id, &jwt, json!({"message": "hi"})).await;
+    let res = post_chat(&first.base, &user.id, &user.jwt, json!({"message": "hi"})).await;
     assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.expect("json");
-    let cid = body["conversation_id"].as_i64().expect("cid");
+    let cid = res.json::<Value>().await.expect("json")["conversation_id"]
+        .as_i64()
+        .expect("cid");
 
-    // the next turn (streamed, so its reply row is reserved before the model answers) stalls in
-    // the model; the process is killed while it holds the conversation
+    // the next turn stalls in the model; the process is killed while it holds the conversation
     mock.push([Reply::Delayed(
         Duration::from_secs(600),
         Box::new(Reply::text("never")),
     )]);
-    let stalled = {
-        let (base, user_id, jwt) = (first.base.clone(), user_id.clone(), jwt.clone());
-        tokio::spawn(async move {
-            let _ = reqwest::Client::new()
-                .post(format!("{base}/api/{user_id}/chat"))
-                .bearer_auth(&jwt)
-                .header("accept", "text/event-stream")
-                .json(&json!({"message": "stall", "conversation_id": cid}))
-                .send()
-                .await;
-        })
-    };
+    let stalled = send_streamed(&first.base, &user, cid, "stall");
     while mock.request_count() < 2 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let mut first = first;
-    let status = Command::new("kill")
-        .args(["-KILL", &first.child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let _ = first.child.wait();
+    kill_9(&mut first);
     stalled.abort();
 
     let second = start(&dir, &db, &mock).await;
     mock.set_fallback(Reply::text("back again"));
     let started = Instant::now();
-    let res = post_chat(
-        &second.base,
-        &user_id,
-        &jwt,
-        json!({"message": "still there?", "conversation_id": cid}),
-    )
-    .await;
+    let body = json!({"message": "still there?", "conversation_id": cid});
+    let res = post_chat(&second.base, &user.id, &user.jwt, body).await;
     let waited = started.elapsed();
     assert_eq!(res.status(), 200, "the next message is answered normally");
-    let body: Value = res.json().await.expect("json");
-    assert_eq!(body["response"], "back again");
+    assert_eq!(
+        res.json::<Value>().await.expect("json")["response"],
+        "back again"
+    );
     assert!(
         waited < Duration::from_secs(30),
         "answered within 30 s of the crash: {waited:?}"
@@ -176,39 +217,21 @@ async fn killed_mid_turn_then_next_turn_answers(db: Vec<(String, String)>) {
 
     // the killed turn's message is kept, and its reserved reply no longer claims to be streaming:
     // it says it was interrupted
-    let messages: Value = client
-        .get(format!(
-            "{}/api/{user_id}/conversations/{cid}/messages",
-            second.base
-        ))
-        .bearer_auth(&jwt)
-        .send()
-        .await
-        .expect("messages")
-        .json()
-        .await
-        .expect("json");
-    let rows = messages["data"].as_array().expect("messages page").clone();
-    let texts: Vec<(&str, &str, &str)> = rows
-        .iter()
-        .map(|m| {
-            (
-                m["role"].as_str().unwrap_or_default(),
-                m["status"].as_str().unwrap_or_default(),
-                m["content"].as_str().unwrap_or_default(),
-            )
-        })
-        .collect();
+    let messages = transcript(&second.base, &user, cid).await;
     assert!(
-        texts.iter().all(|(_, status, _)| *status != "streaming"),
-        "no reply left streaming: {texts:?}"
+        messages.iter().all(|(_, status, _)| status != "streaming"),
+        "{messages:?}"
     );
-    let stall = texts
+    let stall = messages
         .iter()
-        .position(|(role, _, content)| *role == "user" && *content == "stall")
+        .position(|(role, _, content)| role == "user" && content == "stall")
         .expect("the killed turn's message is kept");
-    let (role, status, content) = texts[stall + 1];
-    assert_eq!((role, status), ("assistant", "error"), "{texts:?}");
+    let (role, status, content) = &messages[stall + 1];
+    assert_eq!(
+        (role.as_str(), status.as_str()),
+        ("assistant", "error"),
+        "{messages:?}"
+    );
     assert_eq!(content, todobot_server::chat::INTERRUPTED_REPLY);
     drop(second);
     let _ = std::fs::remove_dir_all(&dir);
