@@ -1,6 +1,7 @@
 // The OAuth consent page: /oauth/authorize sends the browser here with the client's request in the
 // query. Signs the user in if needed (the web session cookie), shows who asks for what, and sends
 // the browser back to the client with a code (Allow) or access_denied (Deny).
+import { describeError, publicRequest } from "../js/api.js";
 import { loadLocale, pickLocale, t, translateDom } from "../js/i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -53,19 +54,49 @@ async function decide(approve) {
   }
 }
 
+// Someone connecting an app before having an account creates it here, without leaving the page.
+let signUpMode = false;
+
+function setMode(signUp) {
+  signUpMode = signUp;
+  $("oauth-name-field").hidden = !signUp;
+  $("oauth-signin-intro").textContent = t(signUp ? "oauth.signUpFirst" : "oauth.signInFirst");
+  $("oauth-submit").textContent = t(signUp ? "auth.createAccount" : "auth.signIn");
+  $("oauth-mode").textContent = t(signUp ? "oauth.haveAccount" : "oauth.newAccount");
+  $("oauth-password").autocomplete = signUp ? "new-password" : "current-password";
+  $("oauth-error").hidden = true;
+}
+
 async function signIn(event) {
   event.preventDefault();
   $("oauth-error").hidden = true;
-  const res = await fetch("/api/auth/sign-in/email", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: $("oauth-email").value, password: $("oauth-password").value }),
-  }).catch(() => null);
-  if (!res || !res.ok) {
-    showError("oauth.signInFailed");
+  const body = { email: $("oauth-email").value.trim(), password: $("oauth-password").value };
+  if (!signUpMode) {
+    const res = await fetch("/api/auth/sign-in/email", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }).catch(() => null);
+    if (!res || !res.ok) {
+      showError("oauth.signInFailed");
+      return;
+    }
+    await describe();
     return;
   }
-  await describe();
+  body.name = $("oauth-name").value.trim() || body.email.split("@")[0];
+  $("oauth-submit").disabled = true;
+  try {
+    // the answer sets the session cookie the consent API reads
+    await publicRequest("/api/auth/sign-up/email", { method: "POST", body });
+    $("oauth-password").value = "";
+    await describe();
+  } catch (e) {
+    $("oauth-error").textContent = describeError(e);
+    $("oauth-error").hidden = false;
+  } finally {
+    $("oauth-submit").disabled = false;
+  }
 }
 
 async function start() {
@@ -78,6 +109,7 @@ async function start() {
   translateDom();
   document.title = t("app.documentTitle", { title: t("oauth.title") });
   $("oauth-signin").addEventListener("submit", signIn);
+  $("oauth-mode").addEventListener("click", () => setMode(!signUpMode));
   $("oauth-allow").addEventListener("click", () => decide(true));
   $("oauth-deny").addEventListener("click", () => decide(false));
   await describe().catch(() => showError("error.network"));

@@ -104,4 +104,28 @@ export async function run({ newPage, step, base }) {
   const back = new URL(landed);
   assert.equal(back.searchParams.get("error"), "access_denied");
   assert.equal(back.searchParams.get("state"), "s1");
+
+  step("someone without an account creates one on the consent page, then allows the app");
+  const fresh = await newPage({ viewport: DESKTOP });
+  fresh.expectNetworkErrors = true; // the 401 before signing up, the refused weak password
+  let code = null;
+  await fresh.route("http://127.0.0.1:45679/**", (r) => { code = new URL(r.request().url()).searchParams.get("code"); return r.fulfill({ body: "ok" }); });
+  await fresh.goto(`${base}/oauth/authorize?${query}`);
+  await fresh.getByTestId("oauth-signin").waitFor();
+  await fresh.getByTestId("oauth-mode").click();
+  await fresh.getByTestId("oauth-name").fill("New Person");
+  const newEmail = `new-${Date.now()}@example.com`;
+  await fresh.getByTestId("oauth-email").fill(newEmail);
+  await fresh.getByTestId("oauth-password").fill("password");
+  await fresh.getByTestId("oauth-signin-submit").click();
+  await fresh.getByTestId("oauth-error").waitFor();
+  assert.match(await fresh.getByTestId("oauth-error").textContent(), /password/i, "the server's reason is shown");
+  assert.equal(await fresh.getByTestId("oauth-consent").isVisible(), false);
+  await fresh.getByTestId("oauth-password").fill("a long and unusual passphrase");
+  await fresh.getByTestId("oauth-signin-submit").click();
+  await fresh.getByTestId("oauth-consent").waitFor();
+  assert.match(await fresh.locator("#oauth-who").textContent(), new RegExp(newEmail.replace(/[.]/g, "\\.")));
+  await fresh.getByTestId("oauth-allow").click();
+  for (let i = 0; i < 50 && !code; i++) await fresh.waitForTimeout(100);
+  assert.ok(code, "the app got an authorization code for the new account");
 }
