@@ -80,16 +80,17 @@ pub async fn acquire_turn_for_action(
 pub const MAX_PAGE: u64 = 100;
 
 /// The one paging rule of every conversation and message list, REST and ChatKit alike: no
-/// `limit` gives the list's default, `0` is refused (422), and anything above [`MAX_PAGE`] is
-/// clamped to it (as the official ChatKit server passes any limit through).
-pub fn page_limit(raw: Option<u64>, default: u64) -> Result<u64, ApiError> {
+/// `limit` gives the list's default, below 1 is refused (422), and anything above [`MAX_PAGE`] is
+/// clamped to it (as the official ChatKit server passes any limit through). A limit outside a
+/// signed 64-bit integer is not a number the API takes (refused while parsing).
+pub fn page_limit(raw: Option<i64>, default: u64) -> Result<u64, ApiError> {
     match raw {
         None => Ok(default.min(MAX_PAGE)),
-        Some(0) => Err(ApiError::field(
+        Some(n) if n < 1 => Err(ApiError::field(
             "limit",
             "limit must be at least 1 (pages hold at most 100)",
         )),
-        Some(n) => Ok(n.min(MAX_PAGE)),
+        Some(n) => Ok(u64::try_from(n).unwrap_or(MAX_PAGE).min(MAX_PAGE)),
     }
 }
 

@@ -81,6 +81,15 @@ async fn a_zero_limit_is_refused_the_same_way_everywhere(db: Db) {
         )
         .await,
     ];
+    let negative = rest(&app, &u, "conversations?limit=-3").await;
+    let too_big = rest(&app, &u, "conversations?limit=9223372036854775808").await;
+    // below 1 is the paging rule's 422; past a signed 64-bit integer is not a number (400, as
+    // any unparsable query)
+    assert_eq!(
+        (negative.0, too_big.0),
+        (422, 400),
+        "{negative:?} {too_big:?}"
+    );
     for (status, body) in &answers {
         assert_eq!(*status, 422, "{body}");
         assert_eq!(body, &answers[0].1, "one error for one rule");

@@ -94,7 +94,7 @@ pub struct PageQuery {
     /// Page size, at least 1 (default 20 for conversations, 100 for messages); larger than 100
     /// is clamped to 100.
     #[param(minimum = 1)]
-    pub limit: Option<u64>,
+    pub limit: Option<i64>,
     /// Cursor: the last id of the previous page.
     pub after: Option<i64>,
     /// `asc` or `desc` (default: newest first for conversations, oldest first for messages)

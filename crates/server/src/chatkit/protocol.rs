@@ -142,7 +142,7 @@ pub struct ActionBody {
 #[derive(Debug, Deserialize)]
 pub struct ListParams {
     #[serde(default)]
-    pub limit: Option<u64>,
+    pub limit: Option<i64>,
     #[serde(default)]
     pub order: Option<String>,
     #[serde(default)]
@@ -153,7 +153,7 @@ pub struct ListParams {
 pub struct ItemsListParams {
     pub thread_id: String,
     #[serde(default)]
-    pub limit: Option<u64>,
+    pub limit: Option<i64>,
     #[serde(default)]
     pub order: Option<String>,
     #[serde(default)]
@@ -247,7 +247,7 @@ pub fn order_of(raw: Option<&str>) -> ApiResult<MessageOrder> {
 }
 
 /// A page size, by the same rule as the REST lists ([`crate::chat::page_limit`]).
-pub fn limit_of(raw: Option<u64>) -> ApiResult<u64> {
+pub fn limit_of(raw: Option<i64>) -> ApiResult<u64> {
     crate::chat::page_limit(raw, DEFAULT_PAGE)
 }
 
@@ -274,6 +274,7 @@ mod tests {
     fn limits_are_clamped() {
         assert_eq!(limit_of(None).ok(), Some(DEFAULT_PAGE));
         assert!(limit_of(Some(0)).is_err());
+        assert!(limit_of(Some(-5)).is_err());
         assert_eq!(limit_of(Some(7)).ok(), Some(7));
         assert_eq!(limit_of(Some(200)).ok(), Some(crate::chat::MAX_PAGE));
     }
