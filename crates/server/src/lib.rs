@@ -7,6 +7,7 @@ pub mod chat;
 pub mod chatkit;
 pub mod config;
 pub mod cors;
+mod docs;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -32,7 +33,6 @@ use tower_http::{
     set_header::SetResponseHeaderLayer,
     trace::TraceLayer,
 };
-use utoipa_swagger_ui::SwaggerUi;
 
 pub use crate::http_server::HttpLimits;
 use crate::{
@@ -214,24 +214,7 @@ pub async fn build_state_for(config: Config, role: Role) -> anyhow::Result<AppSt
     })
 }
 
-/// Content-Security-Policy of the API docs (Swagger UI: its own scripts only, inline styles).
-pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-     img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; \
-     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-/// /docs (Swagger UI) and /openapi.json, under a strict CSP.
-fn docs_router() -> Router<AppState> {
-    Router::new()
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::document()))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(DOCS_CSP),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-}
+pub use docs::DOCS_CSP;
 
 /// The full router of `todobot serve`.
 pub fn router(state: AppState) -> Router {
@@ -251,7 +234,7 @@ pub fn router(state: AppState) -> Router {
     if metrics_bind(&state.config).is_none() {
         app = app.route("/metrics", get(metrics::render));
     }
-    let mut app = app.merge(docs_router()).fallback(web::fallback);
+    let mut app = app.merge(docs::router()).fallback(web::fallback);
     if let Some(cors) = cors::app_layer(&state.config) {
         app = app.layer(cors);
     }
