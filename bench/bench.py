@@ -175,7 +175,23 @@ def machine() -> list[str]:
         f"- Load average at the start (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}; "
         f"each row's last column is the 1-minute load average after that step",
         f"- {DURATION} s per load step; latencies in milliseconds",
+        binary_size(),
     ]
+
+
+def binary_size() -> str:
+    """The release binary's size and its largest sections (`size -A`; issue 17's target: <= 20 MB)."""
+    out = subprocess.run(["size", "-A", BIN], capture_output=True, text=True)
+    if out.returncode != 0:
+        return f"- Release binary: {os.path.getsize(BIN) / 1e6:.1f} MB (`size` not available)"
+    sections = {}
+    for line in out.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1].isdigit():
+            sections[parts[0]] = int(parts[1])
+    big = sorted(((v, k) for k, v in sections.items() if k != "Total" and v >= 100_000), reverse=True)
+    return (f"- Release binary: {os.path.getsize(BIN) / 1e6:.2f} MB (`size -A`: "
+            + ", ".join(f"{k} {v / 1e6:.2f}" for v, k in big) + " MB; bench/README.md \"Binary size\")")
 
 
 def report_ceiling(results: dict, ceil: dict) -> None:
