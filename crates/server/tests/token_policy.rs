@@ -60,6 +60,72 @@ async fn a_signed_out_sessions_token_is_refused_at_once(db: Db) {
     app.finish().await;
 }
 
+/// The REST list checks the token's session in its own statement (one round trip): an ended
+/// session is still 401 whether the list has rows, none, or the request is otherwise refused.
+async fn a_signed_out_sessions_token_cannot_list(db: Db) {
+    let app = TestApp::start(db).await;
+    let user = app.sign_up("Lister").await;
+    let other = app.sign_up("Other").await;
+    let path = format!("/api/{}/tasks", user.id);
+    for title in ["one", "two"] {
+        let (status, _) = app
+            .call(
+                Method::POST,
+                &path,
+                Some(&user.jwt),
+                Some(json!({"title": title})),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let replica = app.replica().await;
+    let rows = format!("{path}?status=pending");
+    let none = format!("{path}?status=completed");
+    let bad = format!("{path}?status=sideways");
+    let foreign = format!("/api/{}/tasks", other.id);
+    for a in [&app, &replica] {
+        let (status, body) = a.call(Method::GET, &rows, Some(&user.jwt), None).await;
+        assert_eq!(
+            (status, body.as_array().map(Vec::len)),
+            (200, Some(2)),
+            "{body}"
+        );
+        let (status, body) = a.call(Method::GET, &none, Some(&user.jwt), None).await;
+        assert_eq!((status, body), (200, json!([])));
+        assert_eq!(
+            a.call(Method::GET, &bad, Some(&user.jwt), None).await.0,
+            422
+        );
+        assert_eq!(
+            a.call(Method::GET, &foreign, Some(&user.jwt), None).await.0,
+            403
+        );
+    }
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/auth/sign-out",
+            Some(&user.session),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    for a in [&replica, &app] {
+        for p in [&rows, &none, &bad, &foreign] {
+            let (status, body) = a.call(Method::GET, p, Some(&user.jwt), None).await;
+            assert_eq!(status, 401, "{p}: {body}");
+            assert_eq!(body["code"], "UNAUTHORIZED", "{p}: {body}");
+        }
+    }
+    // the other user's session is unaffected
+    let (status, body) = app
+        .call(Method::GET, &foreign, Some(&other.jwt), None)
+        .await;
+    assert_eq!((status, body), (200, json!([])));
+    replica.finish().await;
+    app.finish().await;
+}
+
 async fn not_yet_valid_tokens_are_refused(db: Db) {
     let app = TestApp::start(db).await;
     let user = app.sign_up("Early").await;
@@ -146,6 +212,7 @@ async fn docs_have_a_strict_csp(db: Db) {
 
 db_tests!(
     a_signed_out_sessions_token_is_refused_at_once,
+    a_signed_out_sessions_token_cannot_list,
     not_yet_valid_tokens_are_refused,
     weak_passwords_are_refused,
     docs_have_a_strict_csp,

@@ -8,7 +8,7 @@ use sea_orm::{
 
 use crate::{
     Store, StoreError,
-    entity::tasks,
+    entity::{sessions, tasks},
     now,
     task_details::{self, Priority, Recurrence, SortKey, TaskDetails},
     validate::{self, FieldErrors},
@@ -154,6 +154,74 @@ fn like_literal(s: &str) -> String {
     out
 }
 
+/// The statement of [`Store::query_tasks`]: `user_id`'s tasks matching `query`, in its order.
+fn select_tasks(user_id: &str, query: &TaskQuery) -> sea_orm::Select<tasks::Entity> {
+    use sea_orm::{
+        Order,
+        sea_query::{Func, LikeExpr},
+    };
+    let mut q = tasks::Entity::find().filter(tasks::Column::UserId.eq(user_id));
+    q = match query.status {
+        StatusFilter::All => q,
+        StatusFilter::Pending => q.filter(tasks::Column::Completed.eq(false)),
+        StatusFilter::Completed => q.filter(tasks::Column::Completed.eq(true)),
+    };
+    if !query.priorities.is_empty() {
+        q = q.filter(tasks::Column::Priority.is_in(query.priorities.iter().map(|p| p.rank())));
+    }
+    for tag in &query.tags {
+        let pattern = format!("%,{},%", like_literal(tag));
+        q = q.filter(tasks::Column::Tags.like(LikeExpr::new(pattern).escape('\\')));
+    }
+    for word in query.search.iter().flat_map(|s| s.split_whitespace()) {
+        let pattern = format!("%{}%", like_literal(&word.to_lowercase()));
+        let title = Expr::expr(Func::lower(Expr::col(tasks::Column::Title)))
+            .like(LikeExpr::new(pattern.clone()).escape('\\'));
+        let description = Expr::expr(Func::lower(Expr::col(tasks::Column::Description)))
+            .like(LikeExpr::new(pattern).escape('\\'));
+        q = q.filter(title.or(description));
+    }
+    if let Some(before) = query.due_before {
+        q = q.filter(tasks::Column::DueAt.lt(before));
+    }
+    if let Some(after) = query.due_after {
+        q = q.filter(tasks::Column::DueAt.gte(after));
+    }
+    if query.overdue {
+        q = q
+            .filter(tasks::Column::Completed.eq(false))
+            .filter(tasks::Column::DueAt.lt(now()));
+    }
+    let natural_desc = query.sort == SortKey::Priority;
+    let order = if query.descending.unwrap_or(natural_desc) {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    q = match query.sort {
+        SortKey::Created => q,
+        // tasks without a due date last, whichever the direction
+        SortKey::Due => q
+            .order_by(Expr::col(tasks::Column::DueAt).is_null(), Order::Asc)
+            .order_by(tasks::Column::DueAt, order.clone()),
+        SortKey::Priority => q.order_by(tasks::Column::Priority, order.clone()),
+        SortKey::Title => q.order_by(Func::lower(Expr::col(tasks::Column::Title)), order.clone()),
+    };
+    let id_order = if query.sort == SortKey::Created {
+        order
+    } else {
+        Order::Asc
+    };
+    // SQLite accepts OFFSET only after a LIMIT: an offset alone means "no limit"
+    let limit = match (query.limit, query.offset) {
+        (None, o) if o > 0 => Some(i64::MAX as u64),
+        (l, _) => l,
+    };
+    q.order_by(tasks::Column::Id, id_order)
+        .limit(limit)
+        .offset((query.offset > 0).then_some(query.offset))
+}
+
 impl Store {
     /// Creates a task with the next number of this user (see [`Store::create_task_with`]).
     #[tracing::instrument(name = "store.create_task", level = "debug", skip_all, fields(user_id = %user_id))]
@@ -265,74 +333,40 @@ impl Store {
         user_id: &str,
         query: &TaskQuery,
     ) -> Result<Vec<Task>, StoreError> {
-        use sea_orm::{
-            Order,
-            sea_query::{Func, LikeExpr},
-        };
-        let mut q = tasks::Entity::find().filter(tasks::Column::UserId.eq(user_id));
-        q = match query.status {
-            StatusFilter::All => q,
-            StatusFilter::Pending => q.filter(tasks::Column::Completed.eq(false)),
-            StatusFilter::Completed => q.filter(tasks::Column::Completed.eq(true)),
-        };
-        if !query.priorities.is_empty() {
-            q = q.filter(tasks::Column::Priority.is_in(query.priorities.iter().map(|p| p.rank())));
-        }
-        for tag in &query.tags {
-            let pattern = format!("%,{},%", like_literal(tag));
-            q = q.filter(tasks::Column::Tags.like(LikeExpr::new(pattern).escape('\\')));
-        }
-        for word in query.search.iter().flat_map(|s| s.split_whitespace()) {
-            let pattern = format!("%{}%", like_literal(&word.to_lowercase()));
-            let title = Expr::expr(Func::lower(Expr::col(tasks::Column::Title)))
-                .like(LikeExpr::new(pattern.clone()).escape('\\'));
-            let description = Expr::expr(Func::lower(Expr::col(tasks::Column::Description)))
-                .like(LikeExpr::new(pattern).escape('\\'));
-            q = q.filter(title.or(description));
-        }
-        if let Some(before) = query.due_before {
-            q = q.filter(tasks::Column::DueAt.lt(before));
-        }
-        if let Some(after) = query.due_after {
-            q = q.filter(tasks::Column::DueAt.gte(after));
-        }
-        if query.overdue {
-            q = q
-                .filter(tasks::Column::Completed.eq(false))
-                .filter(tasks::Column::DueAt.lt(now()));
-        }
-        let natural_desc = query.sort == SortKey::Priority;
-        let order = if query.descending.unwrap_or(natural_desc) {
-            Order::Desc
-        } else {
-            Order::Asc
-        };
-        q = match query.sort {
-            SortKey::Created => q,
-            // tasks without a due date last, whichever the direction
-            SortKey::Due => q
-                .order_by(Expr::col(tasks::Column::DueAt).is_null(), Order::Asc)
-                .order_by(tasks::Column::DueAt, order.clone()),
-            SortKey::Priority => q.order_by(tasks::Column::Priority, order.clone()),
-            SortKey::Title => {
-                q.order_by(Func::lower(Expr::col(tasks::Column::Title)), order.clone())
-            }
-        };
-        let id_order = if query.sort == SortKey::Created {
-            order
-        } else {
-            Order::Asc
-        };
-        // SQLite accepts OFFSET only after a LIMIT: an offset alone means "no limit"
-        let limit = match (query.limit, query.offset) {
-            (None, o) if o > 0 => Some(i64::MAX as u64),
-            (l, _) => l,
-        };
-        Ok(q.order_by(tasks::Column::Id, id_order)
-            .limit(limit)
-            .offset((query.offset > 0).then_some(query.offset))
+        Ok(select_tasks(user_id, query).all(&self.db).await?)
+    }
+
+    /// [`Store::query_tasks`] for a request whose access token is bound to the session
+    /// `session_id`; `None` when that session is not live (signed out, revoked, expired, or not
+    /// `user_id`'s).
+    ///
+    /// The session check is part of the list statement (`AND EXISTS (SELECT 1 FROM sessions ...)`),
+    /// so a list takes one database round trip instead of two (and one pooled-connection release,
+    /// which sqlx follows with a ping round trip). An empty result is ambiguous (no tasks, or no
+    /// live session): the session is then checked on its own.
+    #[tracing::instrument(name = "store.query_tasks_in_session", level = "debug", skip_all, fields(user_id = %user_id))]
+    pub async fn query_tasks_in_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        query: &TaskQuery,
+    ) -> Result<Option<Vec<Task>>, StoreError> {
+        use sea_orm::sea_query::Query;
+        let live = Query::select()
+            .expr(Expr::val(1))
+            .from(sessions::Entity)
+            .and_where(sessions::Column::Id.eq(session_id))
+            .and_where(sessions::Column::UserId.eq(user_id))
+            .and_where(sessions::Column::ExpiresAt.gt(now()))
+            .to_owned();
+        let tasks = select_tasks(user_id, query)
+            .filter(Expr::exists(live))
             .all(&self.db)
-            .await?)
+            .await?;
+        if !tasks.is_empty() || self.session_active(user_id, session_id).await? {
+            return Ok(Some(tasks));
+        }
+        Ok(None)
     }
 
     #[tracing::instrument(name = "store.get_task", level = "debug", skip_all, fields(user_id = %user_id, task_id = id))]

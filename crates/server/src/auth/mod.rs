@@ -2,6 +2,7 @@
 //! BETTER_AUTH_SECRET), and the [`AuthUser`] extractor every protected route uses.
 
 pub mod csrf;
+pub mod deferred;
 pub mod jwt_crypto;
 pub mod keys;
 pub mod oauth;
@@ -269,33 +270,40 @@ impl AuthService {
     /// Verifies an access token and returns who it identifies. A token bound to a session (`sid`)
     /// is refused once that session has ended, even when its signature check is remembered.
     pub async fn verify_access_token(&self, token: &str) -> Result<AuthUser, TokenError> {
-        let key = TokenCache::key(token);
-        let now = now_unix();
-        let verified = match self.verified.get(&key, now) {
-            Some(v) => v,
-            None => {
-                let (verified, exp) = self.check_token(token).await?;
-                self.verified.insert(key, verified.clone(), exp, now);
-                verified
-            }
-        };
+        let verified = self.verify_signature(token).await?;
         if let Some(sid) = &verified.sid {
-            let live = self
-                .store
-                .session_active(&verified.user.id, sid)
-                .await
-                .map_err(|e| {
-                    if e.is_unavailable() {
-                        TokenError::Unavailable
-                    } else {
-                        TokenError::Invalid
-                    }
-                })?;
-            if !live {
-                return Err(TokenError::Revoked);
-            }
+            self.check_session(&verified.user.id, sid).await?;
         }
         Ok(verified.user)
+    }
+
+    /// The token's header, signature and claims (remembered until the token expires), without
+    /// its session: callers check that ([`AuthService::check_session`], or in their own statement,
+    /// see [`deferred::DeferredSession`]).
+    async fn verify_signature(&self, token: &str) -> Result<Verified, TokenError> {
+        let key = TokenCache::key(token);
+        let now = now_unix();
+        if let Some(v) = self.verified.get(&key, now) {
+            return Ok(v);
+        }
+        let (verified, exp) = self.check_token(token).await?;
+        self.verified.insert(key, verified.clone(), exp, now);
+        Ok(verified)
+    }
+
+    /// Refuses (`Revoked`) when the session `sid` of `user_id` has ended (signed out, revoked,
+    /// expired).
+    pub async fn check_session(&self, user_id: &str, sid: &str) -> Result<(), TokenError> {
+        let live = self
+            .store
+            .session_active(user_id, sid)
+            .await
+            .map_err(token_store_error)?;
+        if live {
+            Ok(())
+        } else {
+            Err(TokenError::Revoked)
+        }
     }
 
     /// The full check of a token: header, signature, claims; returns the user and the expiry.
@@ -477,6 +485,15 @@ pub struct RequestSession {
     pub session: Session,
     pub user: User,
     pub source: SessionSource,
+}
+
+/// A store error while checking a token: 503 when the database is unreachable, else refused.
+pub(crate) fn token_store_error(e: todobot_store::StoreError) -> TokenError {
+    if e.is_unavailable() {
+        TokenError::Unavailable
+    } else {
+        TokenError::Invalid
+    }
 }
 
 fn decode(token: &str, key: &DecodingKey, v: &Validation) -> Result<Claims, TokenError> {
