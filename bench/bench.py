@@ -198,7 +198,7 @@ def report_ceiling(results: dict, ceil: dict) -> None:
     say()
     say("## Against the database-bound ceiling (pgbench, the same statements)")
     say()
-    say("pgbench runs the statements one request executes (bench/ceiling.py: the session check, then the list; "
+    say("pgbench runs the statements one request executes (bench/ceiling.py: the list, with the session check in its statement; "
         "or the session check, the number, the insert) as one pgbench transaction, at the same concurrency.")
     say()
     say("| Workload | Clients | pgbench tx/s | pgbench p50 | pgbench p99 | todobot req/s | todobot p50 | todobot p99 "
