@@ -207,6 +207,68 @@ async fn sign_out_revokes_the_session(db: Db) {
     app.finish().await;
 }
 
+/// A client that holds only the access token (JWT) signs out with it: the token's own session
+/// ends, so the token (and the session token) stop working; another session of the same user and
+/// other users are untouched. Garbage as the bearer is still a plain 200 that ends nothing.
+async fn sign_out_with_the_access_token_ends_its_session(db: Db) {
+    let app = TestApp::start(db).await;
+    let user = app.sign_up("Jay").await;
+    let other = app.sign_up("Kim").await;
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/api/auth/sign-in/email",
+            None,
+            Some(json!({"email": user.email, "password": "correct horse battery"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let second = body["token"].as_str().expect("session token").to_owned();
+    let tasks = format!("/api/{}/tasks", user.id);
+    assert_eq!(
+        app.call(Method::GET, &tasks, Some(&user.jwt), None).await.0,
+        200
+    );
+    for garbage in ["not-a-token", "a.b.c"] {
+        let (status, out) = app
+            .call(Method::POST, "/api/auth/sign-out", Some(garbage), None)
+            .await;
+        assert_eq!((status, out["success"].clone()), (200, Value::Bool(true)));
+    }
+    assert_eq!(
+        app.call(Method::GET, &tasks, Some(&user.jwt), None).await.0,
+        200
+    );
+    let (status, out) = app
+        .call(Method::POST, "/api/auth/sign-out", Some(&user.jwt), None)
+        .await;
+    assert_eq!((status, out["success"].clone()), (200, Value::Bool(true)));
+    let (status, err) = app.call(Method::GET, &tasks, Some(&user.jwt), None).await;
+    assert_eq!((status, err["code"].clone()), (401, json!("UNAUTHORIZED")));
+    let (status, got) = app
+        .call(
+            Method::GET,
+            "/api/auth/get-session",
+            Some(&user.session),
+            None,
+        )
+        .await;
+    assert_eq!((status, got), (200, Value::Null));
+    // the user's other session and another user go on
+    let (status, got) = app
+        .call(Method::GET, "/api/auth/get-session", Some(&second), None)
+        .await;
+    assert_eq!((status, got["user"]["id"].clone()), (200, json!(user.id)));
+    let other_tasks = format!("/api/{}/tasks", other.id);
+    assert_eq!(
+        app.call(Method::GET, &other_tasks, Some(&other.jwt), None)
+            .await
+            .0,
+        200
+    );
+    app.finish().await;
+}
+
 async fn sign_up_errors(db: Db) {
     let app = TestApp::start(db).await;
     let user = app.sign_up("Bob").await;
@@ -714,6 +776,7 @@ db_tests!(
     a_session_works_as_bearer_token_and_as_cookie,
     the_access_token_is_an_eddsa_jwt_for_the_user_signed_by_a_published_key,
     sign_out_revokes_the_session,
+    sign_out_with_the_access_token_ends_its_session,
     sign_up_errors,
     wrong_password,
     sign_in_is_rate_limited,

@@ -86,6 +86,20 @@ impl Store {
             .map(|r| r.rows_affected > 0)?)
     }
 
+    /// Revokes `user_id`'s session `session_id`; true when one existed.
+    pub async fn delete_user_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(sessions::Entity::delete_many()
+            .filter(sessions::Column::Id.eq(session_id))
+            .filter(sessions::Column::UserId.eq(user_id))
+            .exec(&self.db)
+            .await
+            .map(|r| r.rows_affected > 0)?)
+    }
+
     /// Whether the session `session_id` of `user_id` is live (not signed out, not expired).
     pub async fn session_active(
         &self,

@@ -447,6 +447,21 @@ impl AuthService {
         Ok(None)
     }
 
+    /// Ends the session an access token (JWT) was issued for, when `token` is a valid one bound to
+    /// a session; false otherwise (an invalid token, one of another kind, or no session).
+    pub async fn end_access_token_session(&self, token: &str) -> Result<bool, ApiError> {
+        let Ok(verified) = self.verify_signature(token).await else {
+            return Ok(false);
+        };
+        let Some(sid) = verified.sid else {
+            return Ok(false);
+        };
+        Ok(self
+            .store
+            .delete_user_session(&verified.user.id, &sid)
+            .await?)
+    }
+
     pub async fn end_session(&self, token: &str) -> Result<bool, ApiError> {
         Ok(self
             .store

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use todobot_store::{NewUser, Session, StoreError, User, validate};
 use utoipa::ToSchema;
 
-use super::{AuthService, RequestSession, SessionSource, password, password_policy};
+use super::{AuthService, RequestSession, SessionSource, bearer_token, password, password_policy};
 use crate::{
     error::{ApiError, ApiResult, ErrorBody},
     extract::{ApiJson, ClientIp},
@@ -427,7 +427,8 @@ fn invalid_credentials() -> ApiError {
 }
 
 /// End the current session (cookie or `Authorization: Bearer <session token>`; a live bearer
-/// session wins over the cookie). With the cookie, the request must come from a trusted origin.
+/// session wins over the cookie; with an access token (JWT) as the bearer, the session it was
+/// issued for). With the cookie, the request must come from a trusted origin.
 #[utoipa::path(post, path = "/api/auth/sign-out", tag = "auth",
     responses(
         (status = 200, description = "Signed out (also when there was no session)", body = SuccessResponse),
@@ -439,6 +440,9 @@ pub async fn sign_out(
 ) -> ApiResult<Response> {
     if let Some(current) = auth.request_session(&headers).await? {
         auth.end_session(&current.token).await?;
+    } else if let Some(token) = bearer_token(&headers) {
+        // an access token (JWT) as the bearer: its own session ends, so the token stops working
+        auth.end_access_token_session(token).await?;
     }
     let mut res = Json(SuccessResponse { success: true }).into_response();
     if let Ok(v) = HeaderValue::from_str(&auth.session_cookie(None)) {
