@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter,
+    sea_query::Expr,
 };
 
 use crate::{
@@ -8,6 +9,15 @@ use crate::{
     entity::{sessions, users},
     now,
 };
+
+/// The rows of `user_id`'s session `session_id` while it is live (not signed out, not expired):
+/// [`Store::session_active`], and the check inside `Store::query_tasks_in_session`.
+pub(crate) fn live_session(user_id: &str, session_id: &str) -> Condition {
+    Condition::all()
+        .add(sessions::Column::Id.eq(session_id))
+        .add(sessions::Column::UserId.eq(user_id))
+        .add(sessions::Column::ExpiresAt.gt(now()))
+}
 
 /// A sign-in session (Better Auth's session); identified by the hash of its bearer token.
 pub type Session = sessions::Model;
@@ -107,9 +117,7 @@ impl Store {
         session_id: &str,
     ) -> Result<bool, StoreError> {
         Ok(sessions::Entity::find()
-            .filter(sessions::Column::Id.eq(session_id))
-            .filter(sessions::Column::UserId.eq(user_id))
-            .filter(sessions::Column::ExpiresAt.gt(now()))
+            .filter(live_session(user_id, session_id))
             .count(&self.db)
             .await
             .map(|n| n > 0)?)

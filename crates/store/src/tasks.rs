@@ -10,6 +10,7 @@ use crate::{
     Store, StoreError,
     entity::{sessions, tasks},
     now,
+    sessions::live_session,
     task_details::{self, Priority, Recurrence, SortKey, TaskDetails},
     validate::{self, FieldErrors},
 };
@@ -355,9 +356,7 @@ impl Store {
         let live = Query::select()
             .expr(Expr::val(1))
             .from(sessions::Entity)
-            .and_where(sessions::Column::Id.eq(session_id))
-            .and_where(sessions::Column::UserId.eq(user_id))
-            .and_where(sessions::Column::ExpiresAt.gt(now()))
+            .cond_where(live_session(user_id, session_id))
             .to_owned();
         let tasks = select_tasks(user_id, query)
             .filter(Expr::exists(live))

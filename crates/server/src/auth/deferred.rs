@@ -30,6 +30,11 @@ impl DeferredSession {
         &self.user
     }
 
+    /// Who the token identifies, once the session is checked.
+    pub(super) fn into_user(self) -> AuthUser {
+        self.user
+    }
+
     /// The session to check in the handler's statement; `None` when there is none to check (a
     /// token not bound to a session, or a request already fully authenticated).
     pub fn session_id(&self) -> Option<&str> {

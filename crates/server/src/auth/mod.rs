@@ -503,7 +503,7 @@ pub struct RequestSession {
 }
 
 /// A store error while checking a token: 503 when the database is unreachable, else refused.
-pub(crate) fn token_store_error(e: todobot_store::StoreError) -> TokenError {
+fn token_store_error(e: todobot_store::StoreError) -> TokenError {
     if e.is_unavailable() {
         TokenError::Unavailable
     } else {
@@ -555,9 +555,10 @@ where
         if let Some(user) = parts.extensions.get::<AuthUser>() {
             return Ok(user.clone());
         }
-        let auth = Arc::<AuthService>::from_ref(state);
-        let token = bearer_token(&parts.headers).ok_or(TokenError::Missing)?;
-        let user = auth.verify_access_token(token).await?;
+        // the token as `DeferredSession` reads it, with its session checked here
+        let token = deferred::DeferredSession::from_request_parts(parts, state).await?;
+        token.check(&Arc::<AuthService>::from_ref(state)).await?;
+        let user = token.into_user();
         parts.extensions.insert(user.clone());
         Ok(user)
     }
