@@ -6,22 +6,23 @@ use serde_json::Value;
 use super::{
     Intent, TaskRef,
     parse::{parse, trim_message},
-    refs::{number, ordinal, pattern},
+    pattern::{Pattern, pattern},
+    refs::{number, ordinal},
 };
 use crate::{HistoryMessage, HistoryRole, ToolCallRecord};
 
 pattern!(
     CLARIFY_QUESTION,
-    r"^(?:Which task do you mean\?|آپ کون سا کام کہہ رہے ہیں؟|Aap kaun sa task keh rahe hain\?)|(?:Which one did you mean\?|آپ کون سا کام کہہ رہے ہیں؟|Aap kaun sa task keh rahe hain\?)$"
+    r"^(?:which task do you mean\?|آپ کون سا کام کہہ رہے ہیں؟|aap kaun sa task keh rahe hain\?)|(?:which one did you mean\?|آپ کون سا کام کہہ رہے ہیں؟|aap kaun sa task keh rahe hain\?)$"
 );
 pattern!(CLARIFY_OPTION, r#"(?:task|کام) (\d+) ""#);
 pattern!(
     CONFIRM_QUESTION,
-    r#"^(?:Delete task|کیا کام|Task) (\d+) "[^"]*"(?:\?| حذف کر دوں؟| delete kar doon\?)"#
+    r#"^(?:delete task|کیا کام|task) (\d+) "[^"]*"(?:\?| حذف کر دوں؟| delete kar doon\?)"#
 );
 pattern!(
     TITLE_QUESTION,
-    r"^(?:What should the new title of task|کام|Task) (\d+) (?:be\?|کا نیا نام کیا ہو؟|ka naya naam kya ho\?)"
+    r"^(?:what should the new title of task|کام|task) (\d+) (?:be\?|کا نیا نام کیا ہو؟|ka naya naam kya ho\?)"
 );
 pattern!(LIST_LINE, r"(?m)^(\d+)\. ");
 pattern!(TASK_MENTION, r"(?:task|کام) (\d+)\b");
@@ -81,7 +82,7 @@ fn change(call: &ToolCallRecord) -> Option<Change> {
     })
 }
 
-fn ids(re: &regex::Regex, text: &str) -> Vec<i64> {
+fn ids(re: &Pattern, text: &str) -> Vec<i64> {
     re.captures_iter(text)
         .filter_map(|c| c[1].parse().ok())
         .collect()

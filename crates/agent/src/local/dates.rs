@@ -16,7 +16,7 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
-use super::refs::pattern;
+use super::pattern::pattern;
 
 /// Now, and the user's time zone.
 #[derive(Clone, Copy, Debug)]

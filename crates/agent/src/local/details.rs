@@ -17,7 +17,8 @@
 use super::{
     Intent, StatusFilter, TaskRef,
     dates::{Day, Range, WEEKDAY, When, parse_when, self_marking},
-    refs::{parse_ref, pattern, unquote},
+    pattern::{Captures, pattern},
+    refs::{parse_ref, unquote},
 };
 
 /// Details said with a new task.
@@ -465,7 +466,7 @@ fn due_phrase(raw: &str) -> Option<When> {
 
 /// "tag task 2 as work", "set task 3 priority to high", "task 4 is due tomorrow", …
 pub(super) fn parse_set(text: &str) -> Option<Intent> {
-    let g = |c: &regex::Captures<'_>, names: &[&str]| {
+    let g = |c: &Captures<'_>, names: &[&str]| {
         names
             .iter()
             .find_map(|n| c.name(n))

@@ -17,6 +17,7 @@ mod exec;
 mod exec_details;
 mod matching;
 mod parse;
+mod pattern;
 mod refs;
 mod replies;
 #[cfg(test)]

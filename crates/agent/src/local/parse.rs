@@ -3,7 +3,8 @@
 use super::{
     Details, Intent, StatusFilter, TaskRef,
     details::{parse_find, parse_set, priority_slot, remind_every, split_details},
-    refs::{self, normalise, parse_ref, pattern, unquote},
+    pattern::pattern,
+    refs::{self, normalise, parse_ref, unquote},
     urdu, urdu_details,
 };
 
@@ -309,7 +310,7 @@ fn parse_conversational(text: &str) -> Option<Intent> {
     }
     if QUESTION.is_match(text) {
         let lead = QUESTION_LEAD.find(text).map_or(0, |m| m.end());
-        let rest = QUESTION_TAIL.replace(&text[lead..], "").trim().to_owned();
+        let rest = QUESTION_TAIL.remove_first(&text[lead..]).trim().to_owned();
         if rest.is_empty()
             || LIST_QUESTION.is_match(&rest)
             || text.to_lowercase().contains("anything")

@@ -1,34 +1,7 @@
 //! Task references ("task 3", "task three", "#5", "the first one", "it", "the milk task") and the
 //! normalising of a message before parsing (Urdu digits, typos in the command verb).
 
-use regex::{Regex, RegexBuilder};
-
-use super::{TaskRef, matching::allowed_typos, matching::edit_distance};
-
-/// Compiles one of the planner's patterns (case-insensitive).
-///
-/// Without a lazy DFA: the planner matches ~90 patterns against one short message per turn, where
-/// the backtracker and the PikeVM are fast enough (microseconds), while each pattern's lazy DFA
-/// would keep a ~35 KiB cache per thread that ever ran it — about 3 MiB per worker thread for the
-/// whole planner, which a server's resident memory would carry for good (bench/README.md, memory).
-pub(super) fn re(pattern: &str) -> Regex {
-    // patterns are constants; a typo is caught by the unit tests
-    RegexBuilder::new(&format!("(?i){pattern}"))
-        .dfa_size_limit(NO_LAZY_DFA)
-        .build()
-        .unwrap_or_else(|e| panic!("bad pattern {pattern}: {e}"))
-}
-
-/// A lazy-DFA cache capacity too small for any pattern: the regex engine then does without it.
-const NO_LAZY_DFA: usize = 1;
-
-macro_rules! pattern {
-    ($name:ident, $p:expr) => {
-        pub(super) static $name: std::sync::LazyLock<regex::Regex> =
-            std::sync::LazyLock::new(|| $crate::local::refs::re($p));
-    };
-}
-pub(super) use pattern;
+use super::{TaskRef, matching::allowed_typos, matching::edit_distance, pattern::pattern};
 
 const NUMBER_WORDS: &[&str] = &[
     "zero",

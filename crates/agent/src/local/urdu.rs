@@ -3,7 +3,8 @@
 
 use super::{
     Intent, StatusFilter, TaskSummary,
-    refs::{parse_ref, pattern, unquote},
+    pattern::{Pattern, pattern},
+    refs::{parse_ref, unquote},
     replies::{Say, lines, listing_for, options_for},
 };
 
@@ -132,7 +133,7 @@ pub(super) fn parse(text: &str) -> Option<Intent> {
     if !urdu && !is_roman(text) {
         return None;
     }
-    let pick = |r: &'static regex::Regex, u: &'static regex::Regex| {
+    let pick = |r: &'static Pattern, u: &'static Pattern| {
         if urdu {
             u.captures(text)
         } else {

@@ -4,7 +4,8 @@
 use super::{
     Intent, SetDetails,
     dates::{Day, When},
-    refs::{parse_ref, pattern},
+    pattern::pattern,
+    refs::parse_ref,
 };
 
 const R_VERB: &str = r"(?:kar\s*do|karo|kar\s*dein|kardo|krdo|rakho|rakh\s*do|set\s+karo)";
