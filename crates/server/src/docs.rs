@@ -1,22 +1,25 @@
 //! /docs (Swagger UI) and /openapi.json, under a strict CSP.
 //!
-//! Swagger UI's files are embedded gzip-compressed (utoipa-swagger-ui's `gzip` feature: ~1 MB in
-//! the binary instead of ~4.3 MB, bench/README.md "Binary size"). A client that accepts gzip gets
-//! them as embedded, with `Content-Encoding: gzip`; any other client gets them decompressed here.
+//! Swagger UI's files are embedded gzip-compressed (build.rs takes the ones the page loads from the
+//! vendored Swagger UI release: ~0.5 MB in the binary, bench/README.md "Binary size"). A client that
+//! accepts gzip gets them as embedded, with `Content-Encoding: gzip`; any other client gets them
+//! decompressed here. /openapi.json is the document generated from the handlers' annotations, kept in
+//! crates/server/openapi.json (a test checks it is up to date), so the binary carries 44 KB of JSON
+//! instead of the ~0.7 MB of code that builds it.
 
 use std::io::Read;
 
 use axum::{
     Router,
     body::Body,
-    extract::Request,
+    extract::{Path, Request},
     http::{HeaderMap, HeaderValue, header},
     middleware::{self, Next},
-    response::{IntoResponse, Response},
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
 };
 use flate2::read::GzDecoder;
 use tower_http::set_header::SetResponseHeaderLayer;
-use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{AppState, error::ApiError, openapi};
 
@@ -28,10 +31,57 @@ pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
 /// The largest embedded Swagger UI file is ~1.5 MB decompressed.
 const MAX_DECOMPRESSED: usize = 8 << 20;
 
+macro_rules! swagger_file {
+    ($name:literal, $content_type:literal) => {
+        (
+            $name,
+            $content_type,
+            include_bytes!(concat!(env!("OUT_DIR"), "/swagger-ui/", $name, ".gz")).as_slice(),
+        )
+    };
+}
+
+/// Swagger UI's files under /docs/ (name, content type, gzip-compressed bytes), as build.rs wrote them.
+const FILES: [(&str, &str, &[u8]); 9] = [
+    swagger_file!("index.html", "text/html"),
+    swagger_file!("index.css", "text/css"),
+    swagger_file!("swagger-ui.css", "text/css"),
+    swagger_file!("swagger-ui-bundle.js", "text/javascript"),
+    swagger_file!("swagger-ui-standalone-preset.js", "text/javascript"),
+    swagger_file!("favicon-16x16.png", "image/png"),
+    swagger_file!("favicon-32x32.png", "image/png"),
+    swagger_file!("oauth2-redirect.html", "text/html"),
+    swagger_file!("oauth2-redirect.js", "text/javascript"),
+];
+
+/// Swagger UI's start script: the document at /openapi.json in the standalone layout.
+const INITIALIZER: &str = r##"window.onload = function() {
+  window.ui = SwaggerUIBundle({
+    "dom_id": "#swagger-ui",
+    "url": "/openapi.json",
+    "deepLinking": true,
+    "layout": "StandaloneLayout",
+    presets: [
+      SwaggerUIBundle.presets.apis,
+      SwaggerUIStandalonePreset
+    ],
+    plugins: [
+      SwaggerUIBundle.plugins.DownloadUrl
+    ],
+  });
+};
+"##;
+
 /// /docs (Swagger UI) and /openapi.json, under a strict CSP.
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::document()))
+        .route("/openapi.json", get(openapi_json))
+        .route("/docs", get(|| async { Redirect::to("/docs/") }))
+        .route("/docs/", get(|| async { swagger_file("index.html") }))
+        .route(
+            "/docs/{*file}",
+            get(|Path(file): Path<String>| async move { swagger_file(&file) }),
+        )
         .layer(middleware::from_fn(gunzip_unless_accepted))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -41,6 +91,28 @@ pub(crate) fn router() -> Router<AppState> {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
+}
+
+async fn openapi_json() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi::JSON).into_response()
+}
+
+/// One of Swagger UI's files, gzip-compressed (the middleware decompresses it for clients that need it).
+fn swagger_file(name: &str) -> Response {
+    if name == "swagger-initializer.js" {
+        return ([(header::CONTENT_TYPE, "text/javascript")], INITIALIZER).into_response();
+    }
+    match FILES.iter().find(|(file, _, _)| *file == name) {
+        Some((_, content_type, gz)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::CONTENT_ENCODING, "gzip"),
+            ],
+            *gz,
+        )
+            .into_response(),
+        None => ApiError::NotFound("File").into_response(),
+    }
 }
 
 /// Passes gzip-encoded responses through to clients that accept gzip and decompresses them for the

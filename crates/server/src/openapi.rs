@@ -142,3 +142,33 @@ impl Modify for CommonResponses {
 pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
+
+/// The document served at /openapi.json: [`document`] as crates/server/openapi.json holds it. The binary
+/// embeds these bytes rather than the ~0.7 MB of generated code that builds the document (bench/README.md
+/// "Binary size"); the test below fails when the file is out of date and rewrites it when
+/// `TODOBOT_UPDATE_OPENAPI=1` is set.
+pub const JSON: &[u8] = include_bytes!("../openapi.json");
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    #[test]
+    fn served_document_is_the_generated_one() {
+        let generated = serde_json::to_value(super::document()).expect("document");
+        let served: Value = serde_json::from_slice(super::JSON).expect("openapi.json is JSON");
+        if generated == served {
+            return;
+        }
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+        if std::env::var_os("TODOBOT_UPDATE_OPENAPI").is_some() {
+            let text = serde_json::to_string_pretty(&generated).expect("document") + "\n";
+            std::fs::write(path, text).expect("write openapi.json");
+        } else {
+            panic!(
+                "{path} is not the document the code generates: rerun with \
+                 TODOBOT_UPDATE_OPENAPI=1 (cargo test -p todobot-server --lib openapi) and commit it"
+            );
+        }
+    }
+}

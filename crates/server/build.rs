@@ -1,0 +1,55 @@
+//! Swagger UI for /docs (crates/server/src/docs.rs): the files its page loads, taken from the Swagger UI
+//! release that utoipa-swagger-ui-vendored carries (a zip in the cargo registry, no download) and
+//! gzip-compressed into OUT_DIR, where docs.rs embeds them. Only these files: the release's other bundles
+//! (swagger-ui.js, the two ES-module bundles, ~2.3 MB, ~0.7 MB compressed) are never loaded by the page
+//! (bench/README.md "Binary size").
+
+use std::{
+    env,
+    error::Error,
+    fs,
+    io::{Cursor, Read, Write},
+    path::Path,
+};
+
+use flate2::{Compression, write::GzEncoder};
+use utoipa_swagger_ui_vendored::SWAGGER_UI_VENDORED;
+
+/// The files of Swagger UI's `dist/` that /docs serves (docs.rs lists the same names).
+const FILES: [&str; 9] = [
+    "index.html",
+    "index.css",
+    "swagger-ui.css",
+    "swagger-ui-bundle.js",
+    "swagger-ui-standalone-preset.js",
+    "favicon-16x16.png",
+    "favicon-32x32.png",
+    "oauth2-redirect.html",
+    "oauth2-redirect.js",
+];
+
+fn main() -> Result<(), Box<dyn Error>> {
+    println!("cargo:rerun-if-changed=build.rs");
+    let out = env::var("OUT_DIR")?;
+    let out = Path::new(&out).join("swagger-ui");
+    fs::create_dir_all(&out)?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(SWAGGER_UI_VENDORED))?;
+    for name in FILES {
+        // entries are `swagger-ui-<version>/dist/<name>`
+        let entry = zip
+            .file_names()
+            .filter_map(Result::ok)
+            .map(|path| path.into_owned())
+            .find(|path| {
+                path.strip_suffix(name)
+                    .is_some_and(|dir| dir.ends_with("/dist/") && dir.matches('/').count() == 2)
+            })
+            .ok_or_else(|| format!("{name} is not in the vendored Swagger UI"))?;
+        let mut data = Vec::new();
+        zip.by_name(&entry)?.read_to_end(&mut data)?;
+        let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+        gz.write_all(&data)?;
+        fs::write(out.join(format!("{name}.gz")), gz.finish()?)?;
+    }
+    Ok(())
+}
