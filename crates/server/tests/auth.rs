@@ -214,16 +214,7 @@ async fn sign_out_with_the_access_token_ends_its_session(db: Db) {
     let app = TestApp::start(db).await;
     let user = app.sign_up("Jay").await;
     let other = app.sign_up("Kim").await;
-    let (status, body) = app
-        .call(
-            Method::POST,
-            "/api/auth/sign-in/email",
-            None,
-            Some(json!({"email": user.email, "password": "correct horse battery"})),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let second = body["token"].as_str().expect("session token").to_owned();
+    let second = app.sign_in(&user).await;
     let tasks = format!("/api/{}/tasks", user.id);
     assert_eq!(
         app.call(Method::GET, &tasks, Some(&user.jwt), None).await.0,
@@ -388,15 +379,7 @@ async fn sign_in_is_rate_limited(db: Db) {
     assert_eq!(err["code"], "TOO_MANY_REQUESTS");
     // other accounts are unaffected until the client limit is reached
     let other = app.sign_up("Erin").await;
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/api/auth/sign-in/email",
-            None,
-            Some(json!({"email": other.email, "password": "correct horse battery"})),
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.sign_in(&other).await;
     // per-client limit: 8 attempts per window from this address (5 used so far)
     let mut statuses = vec![];
     for _ in 0..5 {

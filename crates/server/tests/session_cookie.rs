@@ -32,19 +32,6 @@ async fn session_user(app: &TestApp, session: &str) -> Option<String> {
     body["user"]["id"].as_str().map(str::to_owned)
 }
 
-async fn new_session(app: &TestApp, user: &TestUser) -> String {
-    let (status, body) = app
-        .call(
-            Method::POST,
-            "/api/auth/sign-in/email",
-            None,
-            Some(json!({"email": user.email, "password": "correct horse battery"})),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body["token"].as_str().expect("session").to_owned()
-}
-
 /// Carol signed up on a server whose CORS_ORIGINS trusts https://front.example.
 async fn carol(db: Db) -> (TestApp, TestUser) {
     let app = TestApp::start_with(db, |c| {
@@ -115,7 +102,7 @@ async fn cookie_sign_out_from_a_trusted_origin_or_referrer_succeeds(db: Db) {
         ("origin", "https://front.example".to_owned()),
         ("referer", format!("{own}/some/page")),
     ] {
-        let session = new_session(&app, &user).await;
+        let session = app.sign_in(&user).await;
         let (status, body) =
             sign_out(&app, &[("cookie", cookie(&session)), origin_header.clone()]).await;
         assert_eq!(status, 200, "{origin_header:?}: {body}");
@@ -134,7 +121,7 @@ async fn bearer_requests_are_unaffected_by_the_origin(db: Db) {
     let (app, user) = carol(db).await;
     // bearer-authenticated requests are unaffected by the origin (a page cannot set the header
     // cross-site without passing CORS), with or without the cookie
-    let session = new_session(&app, &user).await;
+    let session = app.sign_in(&user).await;
     let (status, _) = sign_out(
         &app,
         &[

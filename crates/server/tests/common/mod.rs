@@ -279,6 +279,20 @@ impl TestApp {
             .expect("mcp token")
     }
 
+    /// A new session for `user` (signed in with the sign-up password); its bearer session token.
+    pub async fn sign_in(&self, user: &TestUser) -> String {
+        let (status, body) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/auth/sign-in/email",
+                None,
+                Some(json!({"email": user.email, "password": "correct horse battery"})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().expect("session token").to_owned()
+    }
+
     pub async fn jwt_for_session(&self, session: &str) -> String {
         let res = self
             .client
