@@ -15,17 +15,18 @@ use std::{
 use flate2::{Compression, write::GzEncoder};
 use utoipa_swagger_ui_vendored::SWAGGER_UI_VENDORED;
 
-/// The files of Swagger UI's `dist/` that /docs serves (docs.rs lists the same names).
-const FILES: [&str; 9] = [
-    "index.html",
-    "index.css",
-    "swagger-ui.css",
-    "swagger-ui-bundle.js",
-    "swagger-ui-standalone-preset.js",
-    "favicon-16x16.png",
-    "favicon-32x32.png",
-    "oauth2-redirect.html",
-    "oauth2-redirect.js",
+/// The files of Swagger UI's `dist/` that /docs serves, with their content types: build.rs writes the
+/// table docs.rs serves them from (`swagger-ui/files.rs`), so the list is only here.
+const FILES: [(&str, &str); 9] = [
+    ("index.html", "text/html"),
+    ("index.css", "text/css"),
+    ("swagger-ui.css", "text/css"),
+    ("swagger-ui-bundle.js", "text/javascript"),
+    ("swagger-ui-standalone-preset.js", "text/javascript"),
+    ("favicon-16x16.png", "image/png"),
+    ("favicon-32x32.png", "image/png"),
+    ("oauth2-redirect.html", "text/html"),
+    ("oauth2-redirect.js", "text/javascript"),
 ];
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -34,7 +35,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let out = Path::new(&out).join("swagger-ui");
     fs::create_dir_all(&out)?;
     let mut zip = zip::ZipArchive::new(Cursor::new(SWAGGER_UI_VENDORED))?;
-    for name in FILES {
+    // `[(name, content type, gzip-compressed bytes), ...]`, included by docs.rs
+    let mut table = String::from("[\n");
+    for (name, content_type) in FILES {
         // entries are `swagger-ui-<version>/dist/<name>`
         let entry = zip
             .file_names()
@@ -49,7 +52,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         zip.by_name(&entry)?.read_to_end(&mut data)?;
         let mut gz = GzEncoder::new(Vec::new(), Compression::best());
         gz.write_all(&data)?;
-        fs::write(out.join(format!("{name}.gz")), gz.finish()?)?;
+        let path = out.join(format!("{name}.gz"));
+        fs::write(&path, gz.finish()?)?;
+        let path = path.to_str().ok_or("OUT_DIR is not UTF-8")?;
+        table +=
+            &format!("    ({name:?}, {content_type:?}, include_bytes!({path:?}).as_slice()),\n");
     }
+    table += "]\n";
+    fs::write(out.join("files.rs"), table)?;
     Ok(())
 }

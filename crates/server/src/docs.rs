@@ -31,28 +31,8 @@ pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
 /// The largest embedded Swagger UI file is ~1.5 MB decompressed.
 const MAX_DECOMPRESSED: usize = 8 << 20;
 
-macro_rules! swagger_file {
-    ($name:literal, $content_type:literal) => {
-        (
-            $name,
-            $content_type,
-            include_bytes!(concat!(env!("OUT_DIR"), "/swagger-ui/", $name, ".gz")).as_slice(),
-        )
-    };
-}
-
 /// Swagger UI's files under /docs/ (name, content type, gzip-compressed bytes), as build.rs wrote them.
-const FILES: [(&str, &str, &[u8]); 9] = [
-    swagger_file!("index.html", "text/html"),
-    swagger_file!("index.css", "text/css"),
-    swagger_file!("swagger-ui.css", "text/css"),
-    swagger_file!("swagger-ui-bundle.js", "text/javascript"),
-    swagger_file!("swagger-ui-standalone-preset.js", "text/javascript"),
-    swagger_file!("favicon-16x16.png", "image/png"),
-    swagger_file!("favicon-32x32.png", "image/png"),
-    swagger_file!("oauth2-redirect.html", "text/html"),
-    swagger_file!("oauth2-redirect.js", "text/javascript"),
-];
+const FILES: &[(&str, &str, &[u8])] = &include!(concat!(env!("OUT_DIR"), "/swagger-ui/files.rs"));
 
 /// Swagger UI's start script: the document at /openapi.json in the standalone layout.
 const INITIALIZER: &str = r##"window.onload = function() {
